@@ -1,0 +1,306 @@
+"""The payloads that cross the workflow boundary: inputs, results, the state the queries show.
+
+Every model here is decoded from stored histories, so a new field always gets a default: an
+assignment that started on an older version must still replay.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+TASK_QUEUE = "assignment-lifecycle"
+
+
+def workflow_id_for(assignment_id: str) -> str:
+    """The one workflow of an assignment, named from the contracting system's business key."""
+    return f"assignment-{assignment_id}"
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=False, extra="ignore")
+
+
+class Phase(StrEnum):
+    SCHEDULED = "scheduled"
+    ONBOARDING = "onboarding"
+    ACTIVE = "active"
+    RENEWAL_REVIEW = "renewal_review"
+    OFFBOARDING = "offboarding"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+CLOSED_PHASES = frozenset({Phase.COMPLETED, Phase.CANCELLED})
+
+
+class Person(Model):
+    name: str
+    email: str
+
+
+class TeamEvent(Model):
+    title: str
+    rrule: str
+    start_time: str  # "HH:MM", local to the assignment's timezone
+    duration_minutes: int = 60
+
+
+class Assignment(Model):
+    """The contract's create body, as amended since."""
+
+    assignment_id: str
+    freelancer: Person
+    manager: Person
+    team: str
+    role: str
+    purpose: str
+    start_date: date
+    end_date: date
+    tools: list[str] = Field(default_factory=list)
+    timezone: str = "UTC"
+    language: str = "en"
+    buddy: Person | None = None
+    hr_contact: Person | None = None
+    team_events: list[TeamEvent] = Field(default_factory=list)
+
+
+class Policy(Model):
+    """Lead times of the lifecycle, in days (the contract's section 4 defaults)."""
+
+    onboarding_lead_days: int = 7
+    checkin_every_days: int = 30
+    development_every_days: int = 90
+    renewal_lead_days: int = 30
+    reminder_lead_days: int = 21
+    escalation_lead_days: int = 14
+    completion_after_days: int = 14
+    feedback_reminder_after_days: int = 3
+    # Mails to people go out at this local hour, on a weekday (moved to the working day before).
+    send_hour: int = 9
+    weekdays_only: bool = True
+
+
+class ClockSpec(Model):
+    """The deployment clock, fixed in the workflow's input so that replay reads the same time."""
+
+    anchor: datetime
+    speed: float = 1.0
+
+
+class StepKind(StrEnum):
+    ONBOARDING = "onboarding"
+    START = "start"
+    CHECKIN = "checkin"
+    DEVELOPMENT = "development"
+    RENEWAL_REQUEST = "renewal_request"
+    RENEWAL_REMINDER = "renewal_reminder"
+    RENEWAL_ESCALATION = "renewal_escalation"
+    OFFBOARDING = "offboarding"
+    REVOKE_ACCESS = "revoke_access"
+    FEEDBACK_REMINDER = "feedback_reminder"
+    COMPLETION = "completion"
+
+
+class Step(Model):
+    """One timed transition of the schedule."""
+
+    kind: StepKind
+    at: datetime  # UTC, assignment time
+    key: str  # unique within a term, e.g. "checkin:2027-02-03"
+    catch_up: bool = True  # performed late when its time has passed; else skipped
+
+
+class Task(Model):
+    task_id: str
+    title: str
+    phase: Literal["onboarding", "offboarding"]
+    done: bool = False
+    done_at: datetime | None = None
+    done_by: str | None = None
+
+
+class AccessStatus(StrEnum):
+    PENDING = "pending"
+    GRANTED = "granted"
+    REVOKED = "revoked"
+
+
+class Access(Model):
+    tool: str
+    status: AccessStatus
+    since: datetime
+
+
+class Transition(Model):
+    kind: str
+    at: datetime
+
+
+class PendingDecision(Model):
+    kind: Literal["renewal"] = "renewal"
+    due: datetime
+    requested_at: datetime | None = None
+
+
+class AssignmentState(Model):
+    """What the assignment resource shows; also what one run hands the next (continue-as-new)."""
+
+    assignment: Assignment
+    phase: Phase = Phase.SCHEDULED
+    term: int = 1
+    term_start: date | None = None
+    signed_at: datetime | None = None
+    next_transition: Transition | None = None
+    pending_decision: PendingDecision | None = None
+    planned: list[Transition] = Field(default_factory=list)
+    tasks: list[Task] = Field(default_factory=list)
+    access: list[Access] = Field(default_factory=list)
+    terminated: bool = False
+    renewal_decision: Literal["renew", "end"] | None = None
+    renewal_decided_at: datetime | None = None
+    feedback_received_at: datetime | None = None
+    ended_at: datetime | None = None
+
+
+class AssignmentWorkflowInput(Model):
+    assignment: Assignment
+    clock: ClockSpec
+    policy: Policy = Field(default_factory=Policy)
+    # Set only by continue-as-new: the state the previous run handed over.
+    carried: AssignmentState | None = None
+
+
+# --- updates: contract changes, operators' actions ---------------------------------------------
+
+
+class ExtendInput(Model):
+    new_end_date: date
+    reason: str | None = None
+    actor: str = "contracting"
+
+
+class TerminateInput(Model):
+    effective_date: date
+    reason: str
+    actor: str = "contracting"
+
+
+class CancelInput(Model):
+    reason: str
+    actor: str = "contracting"
+
+
+class AmendInput(Model):
+    role: str | None = None
+    team: str | None = None
+    manager: Person | None = None
+    tools: list[str] | None = None
+    actor: str = "contracting"
+
+
+class DecideRenewalInput(Model):
+    decision: Literal["renew", "end"]
+    new_end_date: date | None = None
+    note: str | None = None
+    actor: str = "operator"
+
+
+class CompleteTaskInput(Model):
+    task_id: str
+    actor: str = "operator"
+
+
+class SubmitFeedbackInput(Model):
+    """The answers themselves are kept by the API in PostgreSQL; the workflow needs the fact."""
+
+    rating: int | None = None
+    actor: str = "freelancer"
+
+
+# --- activities ------------------------------------------------------------------------------
+
+
+class TimelineEntry(Model):
+    key: str  # idempotency key within the assignment: "{term}:{step key}" or "{term}:{event}"
+    at: datetime
+    kind: str
+    summary: str
+    actor: str = "system"
+
+
+class RecordInput(Model):
+    """Upserts the read model with the state and appends the entries, in one transaction."""
+
+    state: AssignmentState
+    entries: list[TimelineEntry] = Field(default_factory=list)
+    run_id: str | None = None
+
+
+class MailKind(StrEnum):
+    MANAGER_CHECKLIST = "manager_checklist"
+    WELCOME = "welcome"  # purpose briefing + kick-off invitation (ICS) to the freelancer
+    BUDDY_INTRODUCTION = "buddy_introduction"
+    TEAM_EVENT_INVITATION = "team_event_invitation"  # one per team event (occurrence = index)
+    FIRST_DAY = "first_day"
+    CHECKIN = "checkin"
+    DEVELOPMENT = "development"
+    RENEWAL_REQUEST = "renewal_request"
+    RENEWAL_REMINDER = "renewal_reminder"
+    RENEWAL_ESCALATION = "renewal_escalation"
+    RENEWAL_OUTCOME = "renewal_outcome"
+    TERMINATION_NOTICE = "termination_notice"
+    CANCELLATION_NOTICE = "cancellation_notice"
+    OFFBOARDING_CHECKLIST = "offboarding_checklist"
+    EXIT_FEEDBACK = "exit_feedback"
+    FEEDBACK_REMINDER = "feedback_reminder"
+    ALUMNI_INVITATION = "alumni_invitation"
+
+
+class SendMailInput(Model):
+    kind: MailKind
+    term: int
+    occurrence: str = ""  # tells apart several mails of one kind in a term (a check-in's date)
+    state: AssignmentState
+    # Moment of the message in assignment time (dates in the text are judged against it).
+    at: datetime
+    hr_email: str | None = None
+    note: str | None = None
+
+
+class SendMailResult(Model):
+    message_id: str
+    recipients: list[str] = Field(default_factory=list)
+    status: str = "kept"
+
+
+class SyncAccessInput(Model):
+    """Brings the freelancer's access to exactly `tools` (and `active`); idempotent."""
+
+    assignment_id: str
+    term: int
+    freelancer: Person
+    tools: list[str]
+    active: bool = True
+    at: datetime
+
+
+class SyncAccessResult(Model):
+    access: list[Access] = Field(default_factory=list)
+    provider: str = "ledger"
+
+
+class PublishInput(Model):
+    event_id: str  # stable across retries: "{assignment}:{term}:{what}"
+    type: Literal[
+        "lifecycle.phase_changed",
+        "lifecycle.renewal_decided",
+        "lifecycle.access_changed",
+        "lifecycle.feedback_received",
+    ]
+    assignment_id: str
+    at: datetime
+    data: dict[str, object] = Field(default_factory=dict)
