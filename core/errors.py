@@ -1,9 +1,5 @@
-"""Error type names shared by activities, workflows and the API (defined once)."""
+"""Error type names of activities' permanent failures (defined once; see also workflows.types)."""
 
 # Activity failures that retrying cannot fix.
 INVALID_INPUT = "InvalidInput"
 PROVIDER_REJECTED = "ProviderRejected"
-# Update refusals raised by the workflow's validators (the API maps them to 409 / 404 / 422).
-CONFLICT = "Conflict"
-NOT_FOUND = "NotFound"
-INVALID = "Invalid"

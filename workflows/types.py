@@ -14,6 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 TASK_QUEUE = "assignment-lifecycle"
 
+# The `type` of the ApplicationError a refused update carries (the API maps them to 409/404/422).
+REFUSED_CONFLICT = "Conflict"
+REFUSED_NOT_FOUND = "NotFound"
+REFUSED_INVALID = "Invalid"
+
 
 def workflow_id_for(assignment_id: str) -> str:
     """The one workflow of an assignment, named from the contracting system's business key."""
