@@ -274,6 +274,9 @@ class SendMailInput(Model):
     at: datetime
     hr_email: str | None = None
     note: str | None = None
+    # The calendar invitation's SEQUENCE: a moved meeting is re-sent with a higher revision, as a
+    # new message (its Message-ID ends in `.r{revision}`) that updates the same calendar UID.
+    revision: int = 0
 
 
 class SendMailResult(Model):
