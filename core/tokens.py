@@ -1,0 +1,135 @@
+"""Signed, expiring exit-feedback tokens: the `{token}` of `/feedback/{token}` links.
+
+A token is two base64url parts (no padding) joined by a dot:
+
+    <payload>.<signature>
+
+where `payload` is compact JSON `{"a": assignment_id, "t": term, "x": expiry (unix seconds)}` and
+`signature` is HMAC-SHA256 over the ASCII payload part, under the signing key and a purpose label
+(so a signature made for something else with the same key never passes for a feedback token).
+Expiry is kept to the second; microseconds are dropped.
+
+`FeedbackClaim.token_id` is the signature's hex digest: one id per token, for single-use checks
+(the `feedback.token_id` column). Only tokens in canonical encoding are accepted, so two spellings
+of the same signature cannot get past such a check as two tokens.
+
+Standard library only; never log a token.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+_PURPOSE = b"assignment-lifecycle/feedback/v1\x00"
+_PART = re.compile(r"[A-Za-z0-9_-]+")
+_MAX_LENGTH = 1024  # far above any real token; refuses to decode megabytes of garbage
+_SIGNATURE_BYTES = hashlib.sha256().digest_size
+
+TokenErrorReason = Literal["malformed", "forged", "expired"]
+
+
+class TokenError(Exception):
+    """The token cannot be used; `reason` says why (`malformed`, `forged` or `expired`)."""
+
+    def __init__(self, reason: TokenErrorReason) -> None:
+        super().__init__(f"feedback token {reason}")
+        self.reason: TokenErrorReason = reason
+
+
+@dataclass(frozen=True)
+class FeedbackClaim:
+    assignment_id: str
+    term: int
+    expires_at: datetime  # UTC
+    token_id: str  # hex digest of the signature: stable, for single-use checks
+
+
+def make_feedback_token(assignment_id: str, term: int, key: str, expires_at: datetime) -> str:
+    """A token for the exit-feedback form of `assignment_id`'s `term`, valid until `expires_at`."""
+    if not key:
+        raise ValueError("the signing key is empty")
+    if expires_at.tzinfo is None:
+        raise ValueError("expires_at must be timezone-aware")
+    if not assignment_id or isinstance(term, bool) or not isinstance(term, int) or term < 1:
+        raise ValueError("a feedback token needs an assignment id and a term of at least 1")
+    claims = {"a": assignment_id, "t": term, "x": int(expires_at.timestamp())}
+    payload = _encode(json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode())
+    return f"{payload}.{_encode(_sign(payload, key))}"
+
+
+def read_feedback_token(token: str, key: str, now: datetime) -> FeedbackClaim:
+    """The claim of a genuine, unexpired token; raises `TokenError` and nothing else otherwise."""
+    if not key:
+        raise ValueError("the signing key is empty")
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    if not isinstance(token, str) or len(token) > _MAX_LENGTH or token.count(".") != 1:
+        raise TokenError("malformed")
+    payload, signature_part = token.split(".")
+    signature = _decode(signature_part)
+    if len(signature) != _SIGNATURE_BYTES:
+        raise TokenError("malformed")
+    _decode(payload)  # a well-formed payload part, before the signature is even looked at
+    if not hmac.compare_digest(signature, _sign(payload, key)):
+        raise TokenError("forged")
+    claims = _claims(_decode(payload))
+    expires_at = datetime.fromtimestamp(claims["x"], UTC)
+    if now >= expires_at:
+        raise TokenError("expired")
+    return FeedbackClaim(
+        assignment_id=claims["a"],
+        term=claims["t"],
+        expires_at=expires_at,
+        token_id=signature.hex(),
+    )
+
+
+def _sign(payload: str, key: str) -> bytes:
+    return hmac.new(key.encode(), _PURPOSE + payload.encode("ascii"), hashlib.sha256).digest()
+
+
+def _encode(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _decode(part: str) -> bytes:
+    """Strict base64url without padding; anything else (or a non-canonical spelling) is malformed."""
+    if not _PART.fullmatch(part) or len(part) % 4 == 1:
+        raise TokenError("malformed")
+    try:
+        raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+    except (binascii.Error, ValueError):
+        raise TokenError("malformed") from None
+    if _encode(raw) != part:
+        raise TokenError("malformed")
+    return raw
+
+
+def _claims(raw: bytes) -> dict:
+    try:
+        claims = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise TokenError("malformed") from None
+    if not isinstance(claims, dict) or set(claims) != {"a", "t", "x"}:
+        raise TokenError("malformed")
+    assignment_id, term, expiry = claims["a"], claims["t"], claims["x"]
+    if not isinstance(assignment_id, str) or not assignment_id:
+        raise TokenError("malformed")
+    for number in (term, expiry):
+        if isinstance(number, bool) or not isinstance(number, int):
+            raise TokenError("malformed")
+    if term < 1:
+        raise TokenError("malformed")
+    try:
+        datetime.fromtimestamp(expiry, UTC)
+    except (OverflowError, OSError, ValueError):
+        raise TokenError("malformed") from None
+    return claims
