@@ -101,7 +101,7 @@ def _encode(raw: bytes) -> str:
 
 
 def _decode(part: str) -> bytes:
-    """Strict base64url without padding; anything else (or a non-canonical spelling) is malformed."""
+    """Strict base64url, no padding; anything else (or a non-canonical spelling) is malformed."""
     if not _PART.fullmatch(part) or len(part) % 4 == 1:
         raise TokenError("malformed")
     try:
