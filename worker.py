@@ -1,0 +1,106 @@
+"""The worker process: settings, logging, one pool, the Temporal client, the activities.
+
+`python worker.py` is the same as `lifecycle worker`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from activities.mail import MailActivities, MailConfig
+from temporalio.client import Client
+from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from activities.access import AccessActivities
+from activities.notify import NotifyActivities
+from activities.records import RecordActivities
+from core.settings import Settings, get_settings
+from core.temporal import connect
+from db.pool import create_pool
+from workflows.assignment import AssignmentWorkflow
+
+log = structlog.get_logger("worker")
+
+# Loaded once outside the sandbox instead of again for every workflow run.
+PASSTHROUGH = ("pydantic", "pydantic_core", "annotated_types", "typing_inspection", "core")
+
+
+def workflow_runner() -> SandboxedWorkflowRunner:
+    return SandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
+    )
+
+
+def build_activities(pool: Any, settings: Settings) -> list[Any]:
+    mail = MailActivities(
+        pool,
+        MailConfig(
+            sender=settings.mail_from,
+            public_url=settings.public_url,
+            signing_key=settings.signing_key,
+            smtp_url=settings.smtp_url,
+            hr_email=settings.hr_email,
+        ),
+    )
+    access = AccessActivities(pool, provisioner=None, catalogue=settings.tools)
+    return [
+        RecordActivities(pool).record,
+        mail.send_mail,
+        access.sync_access,
+        NotifyActivities(pool, enabled=bool(settings.notify_url)).publish,
+    ]
+
+
+def build_worker(
+    client: Client, pool: Any, settings: Settings, task_queue: str | None = None
+) -> Worker:
+    return Worker(
+        client,
+        task_queue=task_queue or settings.task_queue,
+        workflows=[AssignmentWorkflow],
+        activities=build_activities(pool, settings),
+        workflow_runner=workflow_runner(),
+        graceful_shutdown_timeout=timedelta(seconds=10),
+    )
+
+
+async def run_worker(settings: Settings) -> None:
+    """Runs until SIGINT or SIGTERM, then lets running activities finish."""
+    if not settings.database_url:
+        raise SystemExit("lifecycle: error: LIFECYCLE_DATABASE_URL is not set")
+    pool = await create_pool(settings.database_url)
+    try:
+        client = await connect(settings)
+        worker = build_worker(client, pool, settings)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        async with worker:
+            log.info("worker started", task_queue=settings.task_queue)
+            await stop.wait()
+            log.info("worker stopping")
+    finally:
+        await pool.close()
+
+
+def main() -> None:
+    from core.logging import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings)
+    try:
+        asyncio.run(run_worker(settings))
+    except KeyboardInterrupt:
+        pass
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,722 @@
+"""AssignmentWorkflow: one freelance assignment, from signature to the last goodbye.
+
+Read top to bottom, this is the lifecycle of the contract's section 4:
+
+    signed ─▶ scheduled ─(7 days before start)─▶ onboarding ─(start date)─▶ active
+    active: a check-in every 30 days, a development conversation every 90
+    active ─(30 days before end)─▶ renewal_review ─ reminder at 21, escalation to HR at 14
+    renew / extension ─▶ next term (continue-as-new) ─▶ active
+    decision `end`, no decision by the end date, a termination ─▶ offboarding
+    offboarding ─(feedback received, or 14 days after the end)─▶ completed
+    a cancellation before the start ─▶ cancelled
+
+The dates come from `workflows.policy`; time comes only from `workflow.now()` through the
+deployment clock fixed in the input. Contract changes arrive as Updates whose validators refuse
+an invalid change before it is written to history; a change that moves a date wakes the sleeping
+timer and the schedule is drawn again. Side effects are activities, called by name so that this
+module loads nothing but temporalio, pydantic and its own types into the sandbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from core.clock import Clock
+    from workflows import policy
+    from workflows.types import (
+        CLOSED_PHASES,
+        REFUSED_CONFLICT,
+        REFUSED_INVALID,
+        REFUSED_NOT_FOUND,
+        AccessStatus,
+        AmendInput,
+        AssignmentState,
+        AssignmentWorkflowInput,
+        CancelInput,
+        CompleteTaskInput,
+        DecideRenewalInput,
+        ExtendInput,
+        MailKind,
+        PendingDecision,
+        Phase,
+        PublishInput,
+        RecordInput,
+        SendMailInput,
+        SendMailResult,
+        Step,
+        StepKind,
+        SubmitFeedbackInput,
+        SyncAccessInput,
+        SyncAccessResult,
+        Task,
+        TerminateInput,
+        TimelineEntry,
+        Transition,
+    )
+
+# Activity names (registered by worker.py from activities/*).
+RECORD = "record"
+SEND_MAIL = "send_mail"
+SYNC_ACCESS = "sync_access"
+PUBLISH = "publish"
+
+QUICK = timedelta(seconds=30)
+RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=2))
+
+ONBOARDING_TASKS = [
+    ("prepare-access", "Check that every tool works with the freelancer's own address"),
+    ("plan-kickoff", "Plan the kick-off with the buddy and share the purpose of the assignment"),
+    ("team-rituals", "Add the freelancer to the team's rituals, chats and events"),
+    ("introductions", "Introduce the freelancer to the team like any new colleague"),
+]
+OFFBOARDING_TASKS = [
+    ("knowledge-transfer", "Plan the knowledge transfer with the team"),
+    ("handover-documents", "Collect documents and hand over open work"),
+    ("exit-conversation", "Hold an exit conversation and thank the freelancer"),
+]
+
+
+def _refuse(kind: str, reason: str) -> ApplicationError:
+    return ApplicationError(reason, type=kind, non_retryable=True)
+
+
+@workflow.defn
+class AssignmentWorkflow:
+    @workflow.init
+    def __init__(self, input: AssignmentWorkflowInput) -> None:
+        self._clock = Clock(input.clock.anchor, input.clock.speed)
+        self._input = input
+        self._policy = input.policy
+        self._state = input.carried or AssignmentState(
+            assignment=input.assignment, term_start=input.assignment.start_date
+        )
+        self._done: set[str] = set()
+        self._version = 0  # bumped by every accepted change: wakes the timer
+        self._lock = asyncio.Lock()  # one effect at a time: a step or a handler
+        self._next_term = False
+        self._run_started: datetime | None = None
+
+    # ---------------------------------------------------------------- the story
+
+    @workflow.run
+    async def run(self, input: AssignmentWorkflowInput) -> AssignmentState:
+        self._run_started = self._now()
+        if input.carried is None:
+            async with self._lock:
+                await self._sign()
+
+        while self._state.phase not in CLOSED_PHASES and not self._next_term:
+            if workflow.info().is_continue_as_new_suggested():
+                break
+            if self._ready_to_complete():
+                async with self._lock:
+                    await self._complete()
+                continue
+            step = self._next_step()
+            if step is None:  # nothing timed left: wait for a change
+                version = self._version
+                await workflow.wait_condition(lambda v=version: self._version != v)
+                continue
+            if not await self._sleep_until(step):
+                continue  # a change woke us: draw the schedule again
+            async with self._lock:
+                if step.key not in self._done and self._applies_now(step):
+                    await self._perform(step)
+                self._done.add(step.key)
+
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        if self._state.phase not in CLOSED_PHASES:
+            workflow.continue_as_new(self._carry())
+        return self._view()
+
+    async def _sign(self) -> None:
+        a = self._state.assignment
+        self._state.signed_at = self._now()
+        self._state.tasks = [
+            Task(task_id=tid, title=title, phase="onboarding") for tid, title in ONBOARDING_TASKS
+        ]
+        await self._record(self._entry("signed", f"Contract signed: {a.role} in {a.team}"))
+        await self._mail(MailKind.MANAGER_CHECKLIST)
+        await self._publish_phase()
+
+    async def _perform(self, step: Step) -> None:
+        handlers: dict[StepKind, Callable[[Step], Awaitable[None]]] = {
+            StepKind.ONBOARDING: self._onboard,
+            StepKind.START: self._start,
+            StepKind.CHECKIN: self._checkin,
+            StepKind.DEVELOPMENT: self._development,
+            StepKind.RENEWAL_REQUEST: self._request_renewal,
+            StepKind.RENEWAL_REMINDER: self._remind_manager,
+            StepKind.RENEWAL_ESCALATION: self._escalate,
+            StepKind.OFFBOARDING: self._offboard,
+            StepKind.REVOKE_ACCESS: self._revoke_access,
+            StepKind.FEEDBACK_REMINDER: self._remind_feedback,
+            StepKind.COMPLETION: lambda _step: self._complete(),
+        }
+        await handlers[step.kind](step)
+
+    async def _onboard(self, step: Step) -> None:
+        """A week ahead: welcome, purpose, kick-off, team rituals, and the same tools as staff."""
+        a = self._state.assignment
+        self._state.phase = Phase.ONBOARDING
+        await self._sync_access(active=True)
+        mails = [self._mail(MailKind.WELCOME)]
+        if a.buddy:
+            mails.append(self._mail(MailKind.BUDDY_INTRODUCTION))
+        mails += [
+            self._mail(MailKind.TEAM_EVENT_INVITATION, occurrence=str(i))
+            for i in range(len(a.team_events))
+        ]
+        await asyncio.gather(*mails)
+        await self._record(
+            self._entry(step.key, "Onboarding: welcome, kick-off invitation and tool access sent")
+        )
+        await self._publish_phase()
+
+    async def _start(self, step: Step) -> None:
+        self._state.phase = Phase.ACTIVE
+        await self._mail(MailKind.FIRST_DAY)
+        await self._record(self._entry(step.key, "First day: onboarding tasks are due"))
+        await self._publish_phase()
+
+    async def _checkin(self, step: Step) -> None:
+        await self._mail(MailKind.CHECKIN, occurrence=step.key.split(":", 1)[1])
+        await self._record(self._entry(step.key, "Engagement check-in sent to the freelancer"))
+
+    async def _development(self, step: Step) -> None:
+        await self._mail(MailKind.DEVELOPMENT, occurrence=step.key.split(":", 1)[1])
+        await self._record(
+            self._entry(step.key, "Development conversation offered: training or an internal move")
+        )
+
+    async def _request_renewal(self, step: Step) -> None:
+        self._state.phase = Phase.RENEWAL_REVIEW
+        self._state.pending_decision = PendingDecision(
+            due=self._offboarding_at(), requested_at=self._now()
+        )
+        await self._mail(MailKind.RENEWAL_REQUEST)
+        await self._record(self._entry(step.key, "Renewal decision requested from the manager"))
+        await self._publish_phase()
+
+    async def _remind_manager(self, step: Step) -> None:
+        await self._mail(MailKind.RENEWAL_REMINDER)
+        await self._record(self._entry(step.key, "Reminder: the renewal decision is still open"))
+
+    async def _escalate(self, step: Step) -> None:
+        await self._mail(MailKind.RENEWAL_ESCALATION)
+        await self._record(
+            self._entry(step.key, "Renewal decision escalated to HR: still no decision")
+        )
+
+    async def _offboard(self, step: Step) -> None:
+        """The last day: knowledge transfer, exit feedback, and an invitation to stay in touch."""
+        s = self._state
+        undecided = s.pending_decision is not None
+        s.pending_decision = None
+        s.phase = Phase.OFFBOARDING
+        s.tasks += [
+            Task(task_id=tid, title=title, phase="offboarding") for tid, title in OFFBOARDING_TASKS
+        ]
+        await asyncio.gather(
+            self._mail(MailKind.OFFBOARDING_CHECKLIST),
+            self._mail(MailKind.EXIT_FEEDBACK),
+            self._mail(MailKind.ALUMNI_INVITATION),
+        )
+        reason = (
+            "terminated"
+            if s.terminated
+            else "no renewal decision by the end date"
+            if undecided
+            else "the contract ends"
+        )
+        await self._record(
+            self._entry(step.key, f"Offboarding ({reason}): exit feedback link sent")
+        )
+        await self._publish_phase()
+
+    async def _revoke_access(self, step: Step) -> None:
+        await self._sync_access(active=False)
+        await self._record(self._entry(step.key, "Tool access revoked: the assignment has ended"))
+
+    async def _remind_feedback(self, step: Step) -> None:
+        await self._mail(MailKind.FEEDBACK_REMINDER)
+        await self._record(self._entry(step.key, "Exit feedback reminder sent"))
+
+    async def _complete(self) -> None:
+        s = self._state
+        if any(x.status is AccessStatus.GRANTED for x in s.access):
+            await self._sync_access(active=False)
+        s.phase = Phase.COMPLETED
+        s.ended_at = self._now()
+        await self._record(self._entry("completed", "Assignment completed"))
+        await self._publish_phase()
+
+    # ------------------------------------------------------------ contract changes
+
+    @workflow.update
+    async def extend(self, input: ExtendInput) -> AssignmentState:
+        async with self._lock:
+            self._validate_extend(input)
+            s = self._state
+            old_end = s.assignment.end_date
+            s.assignment.end_date = input.new_end_date
+            summary = f"Contract extended from {old_end} to {input.new_end_date}"
+            if input.reason:
+                summary += f" ({input.reason})"
+            if s.phase in (Phase.ACTIVE, Phase.RENEWAL_REVIEW):
+                self._start_next_term(old_end)
+                await self._mail(MailKind.RENEWAL_OUTCOME, note=input.reason)
+            await self._record(self._entry(self._update_key("extended"), summary, input.actor))
+            await self._publish(
+                "lifecycle.renewal_decided",
+                "extended",
+                {"decision": "renew", "new_end_date": input.new_end_date.isoformat()},
+            )
+            self._changed()
+            return self._view()
+
+    @extend.validator
+    def _validate_extend(self, input: ExtendInput) -> None:
+        self._refuse_if_ended()
+        if self._state.terminated:
+            raise _refuse(REFUSED_CONFLICT, "the assignment has been terminated")
+        end = self._state.assignment.end_date
+        if input.new_end_date <= end:
+            raise _refuse(
+                REFUSED_CONFLICT, f"new_end_date must be after the current end date {end}"
+            )
+
+    @workflow.update
+    async def terminate(self, input: TerminateInput) -> AssignmentState:
+        async with self._lock:
+            self._validate_terminate(input)
+            s = self._state
+            s.terminated = True
+            s.assignment.end_date = input.effective_date
+            s.pending_decision = None
+            if s.phase is Phase.RENEWAL_REVIEW:
+                s.phase = Phase.ACTIVE
+            await self._mail(MailKind.TERMINATION_NOTICE, note=input.reason)
+            await self._record(
+                self._entry(
+                    self._update_key("terminated"),
+                    f"Terminated as of {input.effective_date}: {input.reason}",
+                    input.actor,
+                )
+            )
+            self._changed()
+            return self._view()
+
+    @terminate.validator
+    def _validate_terminate(self, input: TerminateInput) -> None:
+        self._refuse_if_ended()
+        today = self._today()
+        if input.effective_date < today:
+            raise _refuse(REFUSED_INVALID, f"effective_date must be today ({today}) or later")
+        end = self._state.assignment.end_date
+        if input.effective_date > end:
+            raise _refuse(
+                REFUSED_INVALID,
+                f"effective_date is after the end date {end}: nothing to end early",
+            )
+
+    @workflow.update
+    async def cancel(self, input: CancelInput) -> AssignmentState:
+        async with self._lock:
+            self._validate_cancel(input)
+            s = self._state
+            if s.access:
+                await self._sync_access(active=False)
+            s.phase = Phase.CANCELLED
+            s.pending_decision = None
+            s.ended_at = self._now()
+            await self._mail(MailKind.CANCELLATION_NOTICE, note=input.reason)
+            await self._record(
+                self._entry(
+                    self._update_key("cancelled"), f"Cancelled: {input.reason}", input.actor
+                )
+            )
+            await self._publish_phase()
+            self._changed()
+            return self._view()
+
+    @cancel.validator
+    def _validate_cancel(self, input: CancelInput) -> None:
+        self._refuse_if_ended()
+        start = self._state.assignment.start_date
+        if self._state.phase not in (Phase.SCHEDULED, Phase.ONBOARDING) or self._today() >= start:
+            raise _refuse(
+                REFUSED_CONFLICT,
+                f"the assignment started on {start}: terminate it instead of cancelling",
+            )
+
+    @workflow.update
+    async def amend(self, input: AmendInput) -> AssignmentState:
+        async with self._lock:
+            self._validate_amend(input)
+            a = self._state.assignment
+            changes = []
+            if input.role is not None and input.role != a.role:
+                changes.append(f"role {a.role} → {input.role}")
+                a.role = input.role
+            if input.team is not None and input.team != a.team:
+                changes.append(f"team {a.team} → {input.team}")
+                a.team = input.team
+            if input.manager is not None and input.manager != a.manager:
+                changes.append(f"manager {a.manager.name} → {input.manager.name}")
+                a.manager = input.manager
+            tools_changed = input.tools is not None and list(input.tools) != a.tools
+            if input.tools is not None and tools_changed:
+                changes.append("tools " + ", ".join(input.tools or ["none"]))
+                a.tools = list(input.tools)
+                if self._state.access and self._state.phase is not Phase.OFFBOARDING:
+                    await self._sync_access(active=True)
+            summary = "Amended: " + ("; ".join(changes) if changes else "nothing changed")
+            await self._record(self._entry(self._update_key("amended"), summary, input.actor))
+            self._changed()
+            return self._view()
+
+    @amend.validator
+    def _validate_amend(self, input: AmendInput) -> None:
+        self._refuse_if_ended()
+        if self._state.phase is Phase.OFFBOARDING:
+            raise _refuse(REFUSED_CONFLICT, "the assignment is being offboarded")
+        if all(v is None for v in (input.role, input.team, input.manager, input.tools)):
+            raise _refuse(REFUSED_INVALID, "name at least one of role, team, manager, tools")
+        if input.tools is not None and len(set(input.tools)) != len(input.tools):
+            raise _refuse(REFUSED_INVALID, "tools must not repeat a name")
+
+    @workflow.update
+    async def decide_renewal(self, input: DecideRenewalInput) -> AssignmentState:
+        async with self._lock:
+            self._validate_decide_renewal(input)
+            s = self._state
+            old_end = s.assignment.end_date
+            s.pending_decision = None
+            if input.decision == "renew" and input.new_end_date is not None:
+                s.assignment.end_date = input.new_end_date
+                self._start_next_term(old_end)
+                summary = f"Renewal decided: renewed until {input.new_end_date}"
+            else:
+                s.renewal_decision = "end"
+                s.renewal_decided_at = self._now()
+                s.phase = Phase.ACTIVE
+                summary = f"Renewal decided: the assignment ends on {old_end}"
+            if input.note:
+                summary += f" ({input.note})"
+            await self._mail(MailKind.RENEWAL_OUTCOME, note=input.note, term=s.term)
+            await self._record(self._entry(self._update_key("renewal"), summary, input.actor))
+            await self._publish(
+                "lifecycle.renewal_decided",
+                "renewal",
+                {
+                    "decision": input.decision,
+                    "new_end_date": input.new_end_date.isoformat() if input.new_end_date else None,
+                },
+            )
+            self._changed()
+            return self._view()
+
+    @decide_renewal.validator
+    def _validate_decide_renewal(self, input: DecideRenewalInput) -> None:
+        self._refuse_if_ended()
+        if self._state.pending_decision is None:
+            raise _refuse(REFUSED_CONFLICT, "no renewal decision is pending")
+        if input.decision == "renew":
+            end = self._state.assignment.end_date
+            if input.new_end_date is None:
+                raise _refuse(REFUSED_INVALID, "a renewal needs new_end_date")
+            if input.new_end_date <= end:
+                raise _refuse(
+                    REFUSED_CONFLICT, f"new_end_date must be after the current end date {end}"
+                )
+
+    @workflow.update
+    async def complete_task(self, input: CompleteTaskInput) -> AssignmentState:
+        async with self._lock:
+            self._validate_complete_task(input)
+            task = next(t for t in self._state.tasks if t.task_id == input.task_id)
+            task.done, task.done_at, task.done_by = True, self._now(), input.actor
+            await self._record(
+                self._entry(self._update_key("task"), f"Task done: {task.title}", input.actor)
+            )
+            return self._view()
+
+    @complete_task.validator
+    def _validate_complete_task(self, input: CompleteTaskInput) -> None:
+        self._refuse_if_ended()
+        task = next((t for t in self._state.tasks if t.task_id == input.task_id), None)
+        if task is None:
+            raise _refuse(REFUSED_NOT_FOUND, f"no task {input.task_id!r} on this assignment")
+        if task.done:
+            raise _refuse(REFUSED_CONFLICT, f"task {input.task_id!r} is already done")
+
+    @workflow.update
+    async def submit_feedback(self, input: SubmitFeedbackInput) -> AssignmentState:
+        async with self._lock:
+            self._validate_submit_feedback(input)
+            self._state.feedback_received_at = self._now()
+            await self._record(
+                self._entry("feedback", "Exit feedback received, thank you", input.actor)
+            )
+            await self._publish("lifecycle.feedback_received", "feedback", {"rating": input.rating})
+            self._changed()
+            return self._view()
+
+    @submit_feedback.validator
+    def _validate_submit_feedback(self, input: SubmitFeedbackInput) -> None:
+        self._refuse_if_ended()
+        if self._state.phase is not Phase.OFFBOARDING:
+            raise _refuse(REFUSED_CONFLICT, "exit feedback is asked for only during offboarding")
+        if self._state.feedback_received_at is not None:
+            raise _refuse(REFUSED_CONFLICT, "exit feedback was already received")
+
+    @workflow.query
+    def get_state(self) -> AssignmentState:
+        return self._view()
+
+    # ------------------------------------------------------------------- schedule
+
+    def _plan(self) -> list[Step]:
+        a = self._state.assignment
+        return policy.plan_term(
+            a.start_date, a.end_date, a.timezone, self._policy, review=not self._state.terminated
+        )
+
+    def _relevant(self, step: Step) -> bool:
+        """Whether a planned step will still happen, given the decisions taken so far."""
+        s = self._state
+        if step.key in self._done:
+            return False
+        if not step.catch_up and self._run_started and step.at < self._run_started:
+            return False  # a check-in whose moment passed before this run is not sent late
+        renewal = (StepKind.RENEWAL_REQUEST, StepKind.RENEWAL_REMINDER, StepKind.RENEWAL_ESCALATION)
+        if step.kind in renewal and (s.renewal_decision or s.terminated):
+            return False
+        if step.kind is StepKind.FEEDBACK_REMINDER and s.feedback_received_at:
+            return False
+        return self._phase_allows(step, upcoming=True)
+
+    def _applies_now(self, step: Step) -> bool:
+        return self._relevant(step) and self._phase_allows(step, upcoming=False)
+
+    def _phase_allows(self, step: Step, *, upcoming: bool) -> bool:
+        p = self._state.phase
+        before_start = (Phase.SCHEDULED,) if not upcoming else (Phase.SCHEDULED, Phase.ONBOARDING)
+        working = (Phase.ACTIVE, Phase.RENEWAL_REVIEW)
+        allowed: dict[StepKind, tuple[Phase, ...]] = {
+            StepKind.ONBOARDING: (Phase.SCHEDULED,),
+            StepKind.START: (Phase.ONBOARDING,) if not upcoming else before_start,
+            StepKind.CHECKIN: working if not upcoming else (*before_start, *working),
+            StepKind.DEVELOPMENT: working if not upcoming else (*before_start, *working),
+            StepKind.RENEWAL_REQUEST: (Phase.ACTIVE,)
+            if not upcoming
+            else (*before_start, Phase.ACTIVE),
+            StepKind.RENEWAL_REMINDER: (Phase.RENEWAL_REVIEW,)
+            if not upcoming
+            else (*before_start, *working),
+            StepKind.RENEWAL_ESCALATION: (Phase.RENEWAL_REVIEW,)
+            if not upcoming
+            else (*before_start, *working),
+            StepKind.OFFBOARDING: (Phase.SCHEDULED, Phase.ONBOARDING, *working),
+            StepKind.REVOKE_ACCESS: (Phase.OFFBOARDING,)
+            if not upcoming
+            else (Phase.SCHEDULED, Phase.ONBOARDING, *working, Phase.OFFBOARDING),
+            StepKind.FEEDBACK_REMINDER: (Phase.OFFBOARDING,)
+            if not upcoming
+            else (Phase.SCHEDULED, Phase.ONBOARDING, *working, Phase.OFFBOARDING),
+            StepKind.COMPLETION: (Phase.OFFBOARDING,)
+            if not upcoming
+            else (Phase.SCHEDULED, Phase.ONBOARDING, *working, Phase.OFFBOARDING),
+        }
+        return p in allowed[step.kind]
+
+    def _next_step(self) -> Step | None:
+        return next((s for s in self._plan() if self._relevant(s)), None)
+
+    def _offboarding_at(self) -> datetime:
+        return next(s.at for s in self._plan() if s.kind is StepKind.OFFBOARDING)
+
+    def _ready_to_complete(self) -> bool:
+        """Feedback in and access revoked: nothing is left to wait for."""
+        s = self._state
+        return (
+            s.phase is Phase.OFFBOARDING
+            and s.feedback_received_at is not None
+            and not any(x.status is AccessStatus.GRANTED for x in s.access)
+            and "revoke_access" in self._done
+        )
+
+    async def _sleep_until(self, step: Step) -> bool:
+        """Sleeps until the step is due; False when a change came first."""
+        delay = step.at - self._now()
+        if delay <= timedelta(0):
+            return True
+        version = self._version
+        try:
+            await workflow.wait_condition(
+                lambda: self._version != version,
+                timeout=self._clock.to_real_delay(delay),
+                timeout_summary=f"{step.kind.value} at {step.at.isoformat()}",
+            )
+        except TimeoutError:
+            return True
+        return False
+
+    def _changed(self) -> None:
+        self._version += 1
+
+    def _start_next_term(self, old_end: date) -> None:
+        s = self._state
+        s.term += 1
+        s.term_start = old_end + timedelta(days=1)
+        s.phase = Phase.ACTIVE
+        s.renewal_decision = "renew"
+        s.renewal_decided_at = self._now()
+        self._next_term = True
+
+    def _carry(self) -> AssignmentWorkflowInput:
+        """What the next run needs: the state, without this run's bookkeeping."""
+        state = self._state.model_copy(deep=True)
+        state.planned, state.next_transition = [], None
+        state.renewal_decision = None  # the new term's renewal is still to be decided
+        return AssignmentWorkflowInput(
+            assignment=state.assignment,
+            clock=self._input.clock,
+            policy=self._policy,
+            carried=state,
+        )
+
+    # --------------------------------------------------------------------- reading
+
+    def _now(self) -> datetime:
+        return self._clock.to_assignment_time(workflow.now())
+
+    def _today(self) -> date:
+        return policy.local_date(self._now(), self._state.assignment.timezone)
+
+    def _view(self) -> AssignmentState:
+        view = self._state.model_copy(deep=True)
+        if view.phase in CLOSED_PHASES:
+            view.planned, view.next_transition = [], None
+            return view
+        upcoming = [s for s in self._plan() if self._relevant(s)]
+        view.planned = [Transition(kind=s.kind.value, at=s.at) for s in upcoming]
+        view.next_transition = view.planned[0] if view.planned else None
+        return view
+
+    def _refuse_if_ended(self) -> None:
+        if self._state.phase in CLOSED_PHASES:
+            raise _refuse(REFUSED_CONFLICT, f"the assignment has ended ({self._state.phase})")
+
+    def _update_key(self, what: str) -> str:
+        info = workflow.current_update_info()
+        return f"{what}:{info.id if info else self._version}"
+
+    def _entry(self, key: str, summary: str, actor: str = "system") -> TimelineEntry:
+        kind = key.split(":", 1)[0]
+        return TimelineEntry(
+            key=f"{self._state.term}:{key}", at=self._now(), kind=kind, summary=summary, actor=actor
+        )
+
+    # --------------------------------------------------------------------- effects
+
+    async def _record(self, *entries: TimelineEntry) -> None:
+        await workflow.execute_activity(
+            RECORD,
+            RecordInput(state=self._view(), entries=list(entries), run_id=workflow.info().run_id),
+            start_to_close_timeout=QUICK,
+            retry_policy=RETRY,
+        )
+
+    async def _mail(
+        self,
+        kind: MailKind,
+        *,
+        occurrence: str = "",
+        note: str | None = None,
+        term: int | None = None,
+    ) -> None:
+        """Sends one mail; a permanent refusal is put on the timeline, never stops the story."""
+        try:
+            await workflow.execute_activity(
+                SEND_MAIL,
+                SendMailInput(
+                    kind=kind,
+                    term=term or self._state.term,
+                    occurrence=occurrence,
+                    state=self._view(),
+                    at=self._now(),
+                    note=note,
+                ),
+                result_type=SendMailResult,
+                start_to_close_timeout=timedelta(minutes=1),
+                retry_policy=RETRY,
+            )
+        except ActivityError as err:
+            workflow.logger.warning(
+                "mail not delivered",
+                extra={"assignment_id": self._state.assignment.assignment_id, "kind": kind},
+            )
+            await self._record(
+                self._entry(
+                    f"mail-failed:{kind}:{occurrence}", f"Mail {kind} not delivered: {err.cause}"
+                )
+            )
+
+    async def _sync_access(self, *, active: bool) -> None:
+        s = self._state
+        try:
+            result = await workflow.execute_activity(
+                SYNC_ACCESS,
+                SyncAccessInput(
+                    assignment_id=s.assignment.assignment_id,
+                    term=s.term,
+                    freelancer=s.assignment.freelancer,
+                    tools=list(s.assignment.tools) if active else [],
+                    active=active,
+                    at=self._now(),
+                ),
+                result_type=SyncAccessResult,
+                start_to_close_timeout=timedelta(minutes=2),
+                retry_policy=RETRY,
+            )
+        except ActivityError as err:
+            await self._record(
+                self._entry(f"access-failed:{self._version}", f"Access change refused: {err.cause}")
+            )
+            return
+        s.access = result.access
+        await self._publish(
+            "lifecycle.access_changed",
+            f"access:{'on' if active else 'off'}:{self._version}",
+            {"access": [x.model_dump(mode="json") for x in result.access]},
+        )
+
+    async def _publish_phase(self) -> None:
+        await self._publish(
+            "lifecycle.phase_changed", f"phase:{self._state.phase}", {"phase": self._state.phase}
+        )
+
+    async def _publish(self, type_: Any, what: str, data: dict[str, object]) -> None:
+        a = self._state.assignment
+        await workflow.execute_activity(
+            PUBLISH,
+            PublishInput(
+                event_id=f"{a.assignment_id}:{self._state.term}:{what}",
+                type=type_,
+                assignment_id=a.assignment_id,
+                at=self._now(),
+                data=data,
+            ),
+            start_to_close_timeout=QUICK,
+            retry_policy=RETRY,
+        )
