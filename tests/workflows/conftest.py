@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -28,6 +30,7 @@ from workflows.types import (
 )
 
 T = TypeVar("T")
+HISTORIES = Path(__file__).parent.parent / "histories"
 
 
 @pytest.fixture(scope="session")
@@ -99,6 +102,15 @@ class Lifecycle:
         delta = at - await self.env.get_current_time()
         if delta > timedelta(0):
             await self.env.sleep(delta + timedelta(seconds=1))
+
+    async def save_history(self, handle: WorkflowHandle[Any, Any], name: str) -> None:
+        """With LIFECYCLE_SAVE_HISTORIES=1, keeps this run's history for the replay test."""
+        if os.environ.get("LIFECYCLE_SAVE_HISTORIES") != "1":
+            return
+        run = self.client.get_workflow_handle(handle.id, run_id=handle.result_run_id)
+        history = await run.fetch_history()
+        HISTORIES.mkdir(parents=True, exist_ok=True)
+        (HISTORIES / f"{name}.json").write_text(history.to_json())
 
     async def row(self, assignment_id: str) -> Any:
         return await self.pool.fetchrow(

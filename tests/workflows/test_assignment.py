@@ -8,11 +8,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+
 from tests.workflows.conftest import Lifecycle, make_assignment
 from workflows.assignment import AssignmentWorkflow
 from workflows.types import (
+    AmendInput,
+    CancelInput,
+    CompleteTaskInput,
     DecideRenewalInput,
+    ExtendInput,
     SubmitFeedbackInput,
+    TerminateInput,
 )
 
 
@@ -74,6 +83,7 @@ async def test_whole_story_signed_to_completed(lifecycle: Lifecycle, unique_id: 
     state = await lifecycle.phase(handle, "renewal_review")
     assert state.pending_decision is not None and state.pending_decision.kind == "renewal"
     first_run = (await handle.describe()).run_id
+    term_1 = lifecycle.client.get_workflow_handle(handle.id, run_id=first_run)
 
     # renew: the freelancer hears at once, the next term starts (a new run)
     new_end = end + timedelta(days=90)
@@ -81,12 +91,13 @@ async def test_whole_story_signed_to_completed(lifecycle: Lifecycle, unique_id: 
         AssignmentWorkflow.decide_renewal,
         DecideRenewalInput(decision="renew", new_end_date=new_end, note="Great work"),
     )
-    assert result.term == 2 and result.phase == "active" and result.end_date == new_end
+    assert result.term == 2 and result.phase == "active" and result.assignment.end_date == new_end
     state = await lifecycle.eventually(
         lambda: lifecycle.state(handle), lambda s: s.term == 2, "term 2"
     )
     assert (await lifecycle.client.get_workflow_handle(handle.id).describe()).run_id != first_run
     assert "renewal_outcome" in await lifecycle.mail_kinds(unique_id)
+    await lifecycle.save_history(term_1, "whole-story-term-1")
 
     # term 2 ends: decision `end`, offboarding at the end date
     state = await lifecycle.eventually(
@@ -123,6 +134,7 @@ async def test_whole_story_signed_to_completed(lifecycle: Lifecycle, unique_id: 
     await handle.execute_update(AssignmentWorkflow.submit_feedback, SubmitFeedbackInput(rating=5))
     final = await handle.result()
     assert final.phase == "completed"
+    await lifecycle.save_history(handle, "whole-story-term-2")
     row = await lifecycle.row(unique_id)
     assert row["phase"] == "completed"
     kinds = [e["kind"] for e in await lifecycle.timeline(unique_id)]
@@ -140,3 +152,286 @@ async def test_whole_story_signed_to_completed(lifecycle: Lifecycle, unique_id: 
         "completed",
     ):
         assert kind in kinds, kind
+
+
+async def skip_until(lifecycle: Lifecycle, handle, kind: str):  # type: ignore[no-untyped-def]
+    """Moves time step by step until `kind` is the next transition, then past it."""
+    for _ in range(40):
+        state = await lifecycle.state(handle)
+        assert state.next_transition is not None, f"nothing planned before {kind}"
+        await lifecycle.skip_to(state.next_transition.at)
+        if state.next_transition.kind == kind:
+            return
+        await lifecycle.eventually(
+            lambda: lifecycle.state(handle),
+            lambda s, n=state.next_transition: s.next_transition != n,
+            f"past {state.next_transition.kind}",
+        )
+    raise AssertionError(f"{kind} never came")
+
+
+async def refused(coro, kind: str, words: str) -> str:  # type: ignore[no-untyped-def]
+    with pytest.raises(WorkflowUpdateFailedError) as info:
+        await coro
+    cause = info.value.cause
+    assert isinstance(cause, ApplicationError) and cause.type == kind, cause
+    assert words in str(cause), str(cause)
+    return str(cause)
+
+
+async def test_cancel_before_start_revokes_access(lifecycle: Lifecycle, unique_id: str) -> None:
+    today = await lifecycle.today()
+    handle = await lifecycle.start(
+        make_assignment(unique_id, today + timedelta(days=3), today + timedelta(days=90))
+    )
+    # onboarding starts at once (less than 7 days ahead): access is granted
+    state = await lifecycle.phase(handle, "onboarding")
+    assert {a.status for a in state.access} == {"granted"}
+    state = await handle.execute_update(AssignmentWorkflow.cancel, CancelInput(reason="Budget cut"))
+    assert state.phase == "cancelled"
+    assert (await handle.result()).phase == "cancelled"
+    assert set((await lifecycle.ledger(unique_id)).values()) == {"revoked"}
+    assert "cancellation_notice" in await lifecycle.mail_kinds(unique_id)
+    assert (await lifecycle.row(unique_id))["phase"] == "cancelled"
+    await lifecycle.save_history(handle, "cancelled")
+
+
+async def test_no_decision_ever_offboards_at_end_with_escalation(
+    lifecycle: Lifecycle, unique_id: str
+) -> None:
+    today = await lifecycle.today()
+    start = today + timedelta(days=1)
+    end = start + timedelta(days=44)
+    handle = await lifecycle.start(make_assignment(unique_id, start, end, team_events=[]))
+    await skip_until(lifecycle, handle, "renewal_request")
+    await lifecycle.phase(handle, "renewal_review")
+    await skip_until(lifecycle, handle, "renewal_escalation")
+    await lifecycle.eventually(
+        lambda: lifecycle.mail_kinds(unique_id), lambda k: "renewal_escalation" in k, "escalation"
+    )
+    escalation = [m for m in await lifecycle.mails(unique_id) if m["kind"] == "renewal_escalation"]
+    assert "hr@client.example" in escalation[0]["recipients"]
+    await skip_until(lifecycle, handle, "offboarding")
+    state = await lifecycle.phase(handle, "offboarding")
+    assert state.pending_decision is None
+    # nobody answers the feedback form either: done 14 days after the end
+    await skip_until(lifecycle, handle, "completion")
+    assert (await handle.result()).phase == "completed"
+    timeline = await lifecycle.timeline(unique_id)
+    kinds = [e["kind"] for e in timeline]
+    assert "renewal_reminder" in kinds and "renewal_escalation" in kinds
+    offboarding = next(e for e in timeline if e["kind"] == "offboarding")
+    assert "no renewal decision" in offboarding["summary"]
+    assert "feedback_reminder" in await lifecycle.mail_kinds(unique_id)
+    assert set((await lifecycle.ledger(unique_id)).values()) == {"revoked"}
+    await lifecycle.save_history(handle, "no-decision")
+
+
+@pytest.mark.parametrize("phase", ["onboarding", "active", "renewal_review"])
+async def test_terminate(lifecycle: Lifecycle, unique_id: str, phase: str) -> None:
+    today = await lifecycle.today()
+    start = today + (timedelta(days=3) if phase == "onboarding" else timedelta(days=1))
+    end = start + timedelta(days=60)
+    handle = await lifecycle.start(make_assignment(unique_id, start, end, team_events=[]))
+    if phase == "onboarding":
+        await lifecycle.phase(handle, "onboarding")
+    elif phase == "active":
+        await skip_until(lifecycle, handle, "start")
+        await lifecycle.phase(handle, "active")
+    else:
+        await skip_until(lifecycle, handle, "renewal_request")
+        await lifecycle.phase(handle, "renewal_review")
+    effective = (await lifecycle.today()) + timedelta(days=2)
+    state = await handle.execute_update(
+        AssignmentWorkflow.terminate,
+        TerminateInput(effective_date=effective, reason="Project stopped"),
+    )
+    assert (
+        state.terminated
+        and state.assignment.end_date == effective
+        and state.pending_decision is None
+    )
+    assert state.next_transition is not None and state.next_transition.kind == "offboarding"
+    assert all(t.kind not in ("renewal_request", "renewal_reminder") for t in state.planned)
+    await skip_until(lifecycle, handle, "offboarding")
+    await lifecycle.phase(handle, "offboarding")
+    await skip_until(lifecycle, handle, "revoke_access")
+    await lifecycle.eventually(
+        lambda: lifecycle.ledger(unique_id), lambda led: set(led.values()) == {"revoked"}, "revoked"
+    )
+    assert "termination_notice" in await lifecycle.mail_kinds(unique_id)
+    timeline = [e["kind"] for e in await lifecycle.timeline(unique_id)]
+    assert "terminated" in timeline
+
+
+async def test_extend_while_in_review_starts_next_term(
+    lifecycle: Lifecycle, unique_id: str
+) -> None:
+    today = await lifecycle.today()
+    start = today + timedelta(days=1)
+    end = start + timedelta(days=40)
+    handle = await lifecycle.start(make_assignment(unique_id, start, end, team_events=[]))
+    await skip_until(lifecycle, handle, "renewal_request")
+    await lifecycle.phase(handle, "renewal_review")
+    new_end = end + timedelta(days=60)
+    state = await handle.execute_update(
+        AssignmentWorkflow.extend, ExtendInput(new_end_date=new_end, reason="Phase 2")
+    )
+    assert state.term == 2 and state.phase == "active" and state.assignment.end_date == new_end
+    state = await lifecycle.eventually(
+        lambda: lifecycle.state(handle), lambda s: s.term == 2 and s.planned, "term 2 planned"
+    )
+    assert state.pending_decision is None
+    assert any(t.kind == "renewal_request" for t in state.planned)
+    assert "renewal_outcome" in await lifecycle.mail_kinds(unique_id)
+    row = await lifecycle.row(unique_id)
+    assert row["term"] == 2 and row["end_date"] == new_end
+
+
+async def test_extend_before_start_moves_the_end(lifecycle: Lifecycle, unique_id: str) -> None:
+    today = await lifecycle.today()
+    start, end = today + timedelta(days=30), today + timedelta(days=90)
+    handle = await lifecycle.start(make_assignment(unique_id, start, end))
+    await lifecycle.phase(handle, "scheduled")
+    new_end = end + timedelta(days=30)
+    state = await handle.execute_update(
+        AssignmentWorkflow.extend, ExtendInput(new_end_date=new_end)
+    )
+    assert state.term == 1 and state.assignment.end_date == new_end and state.phase == "scheduled"
+    offboarding = next(t for t in state.planned if t.kind == "offboarding")
+    assert offboarding.at.date() in (
+        new_end,
+        new_end - timedelta(days=1),
+        new_end - timedelta(days=2),
+    )
+
+
+async def test_amendment_changes_tools_and_the_ledger_follows(
+    lifecycle: Lifecycle, unique_id: str
+) -> None:
+    today = await lifecycle.today()
+    handle = await lifecycle.start(
+        make_assignment(unique_id, today + timedelta(days=2), today + timedelta(days=120))
+    )
+    await lifecycle.phase(handle, "onboarding")
+    state = await handle.execute_update(
+        AssignmentWorkflow.amend,
+        AmendInput(team="Finance", role="Finance analyst", tools=["chat", "calendar"]),
+    )
+    assert state.assignment.team == "Finance" and state.assignment.role == "Finance analyst"
+    assert {a.tool: a.status for a in state.access} == {
+        "chat": "granted",
+        "calendar": "granted",
+        "wiki": "revoked",
+        "payroll-suite": "revoked",
+    }
+    assert await lifecycle.ledger(unique_id) == {
+        "chat": "granted",
+        "calendar": "granted",
+        "wiki": "revoked",
+        "payroll-suite": "revoked",
+    }
+    row = await lifecycle.row(unique_id)
+    assert row["team"] == "Finance"
+
+
+async def test_invalid_updates_are_refused_and_written_nowhere(
+    lifecycle: Lifecycle, unique_id: str
+) -> None:
+    today = await lifecycle.today()
+    start, end = today + timedelta(days=1), today + timedelta(days=60)
+    handle = await lifecycle.start(make_assignment(unique_id, start, end))
+    await lifecycle.phase(handle, "onboarding")
+    history_before = len((await handle.fetch_history()).events)
+
+    await refused(
+        handle.execute_update(AssignmentWorkflow.extend, ExtendInput(new_end_date=end)),
+        "Conflict",
+        "after the current end date",
+    )
+    await refused(
+        handle.execute_update(
+            AssignmentWorkflow.decide_renewal,
+            DecideRenewalInput(decision="renew", new_end_date=end + timedelta(days=9)),
+        ),
+        "Conflict",
+        "no renewal decision is pending",
+    )
+    await refused(
+        handle.execute_update(
+            AssignmentWorkflow.complete_task, CompleteTaskInput(task_id="no-such-task")
+        ),
+        "NotFound",
+        "no task",
+    )
+    await refused(
+        handle.execute_update(AssignmentWorkflow.submit_feedback, SubmitFeedbackInput(rating=3)),
+        "Conflict",
+        "only during offboarding",
+    )
+    await refused(
+        handle.execute_update(
+            AssignmentWorkflow.terminate,
+            TerminateInput(effective_date=today - timedelta(days=1), reason="x"),
+        ),
+        "Invalid",
+        "today",
+    )
+    await refused(
+        handle.execute_update(AssignmentWorkflow.amend, AmendInput()), "Invalid", "at least one"
+    )
+    # refusals leave no trace in the history: validators run before anything is written
+    assert len((await handle.fetch_history()).events) == history_before
+
+    # a task done twice; cancel after the start
+    await handle.execute_update(
+        AssignmentWorkflow.complete_task, CompleteTaskInput(task_id="plan-kickoff")
+    )
+    await refused(
+        handle.execute_update(
+            AssignmentWorkflow.complete_task, CompleteTaskInput(task_id="plan-kickoff")
+        ),
+        "Conflict",
+        "already done",
+    )
+    await skip_until(lifecycle, handle, "start")
+    await lifecycle.phase(handle, "active")
+    await refused(
+        handle.execute_update(AssignmentWorkflow.cancel, CancelInput(reason="late")),
+        "Conflict",
+        "terminate it instead",
+    )
+    # the workflow carries on after every refusal
+    state = await lifecycle.state(handle)
+    assert state.phase == "active" and state.next_transition is not None
+
+
+async def test_thirty_renewals_keep_each_history_short(
+    lifecycle: Lifecycle, unique_id: str
+) -> None:
+    today = await lifecycle.today()
+    start = today + timedelta(days=1)
+    end = start + timedelta(days=35)
+    handle = await lifecycle.start(make_assignment(unique_id, start, end, team_events=[]))
+    runs = []
+    for term in range(1, 31):
+        handle = lifecycle.client.get_workflow_handle(handle.id)
+        await lifecycle.eventually(
+            lambda h=handle: lifecycle.state(h), lambda s, t=term: s.term == t, f"term {term}"
+        )
+        await skip_until(lifecycle, handle, "renewal_request")
+        state = await lifecycle.phase(handle, "renewal_review")
+        runs.append((await handle.describe()).run_id)
+        state = await handle.execute_update(
+            AssignmentWorkflow.decide_renewal,
+            DecideRenewalInput(
+                decision="renew", new_end_date=state.assignment.end_date + timedelta(days=35)
+            ),
+        )
+    assert state.term == 31
+    lengths = []
+    for run_id in runs:
+        run = lifecycle.client.get_workflow_handle(handle.id, run_id=run_id)
+        lengths.append(len((await run.fetch_history()).events))
+    assert len(set(runs)) == 30
+    assert max(lengths) < 200, lengths
