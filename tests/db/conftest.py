@@ -1,30 +1,16 @@
-"""A fresh, empty database on the session's PostgreSQL, for tests that must start from nothing."""
+"""Fixtures of the database tests."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
-from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
 import pytest
 
-
-def with_database(dsn: str, name: str) -> str:
-    """The same server and credentials as `dsn`, another database."""
-    parts = urlsplit(dsn)
-    return urlunsplit(parts._replace(path=f"/{name}"))
+from tests.db.databases import fresh_database
 
 
 @pytest.fixture
 async def fresh_database_url(database_url: str) -> AsyncIterator[str]:
-    name = f"lifecycle_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(database_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield with_database(database_url, name)
-        finally:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    """A fresh, empty database on the session's PostgreSQL, dropped after the test."""
+    async with fresh_database(database_url) as url:
+        yield url

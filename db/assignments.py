@@ -1,0 +1,214 @@
+"""The read model of table `assignment`: the assignment as the API shows it.
+
+The API inserts the row (with the create request's hash) before it starts the workflow; from
+then on the workflow's record activity keeps it up to date with `upsert_state`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg
+
+from db.pool import Connection, Executor
+from workflows.types import Assignment, AssignmentState
+
+MAX_LIMIT = 500
+
+# The columns derived from the state, in the order of `_state_values`.
+_STATE_COLUMNS = (
+    "phase",
+    "term",
+    "freelancer_name",
+    "freelancer_email",
+    "manager_name",
+    "manager_email",
+    "team",
+    "role",
+    "start_date",
+    "end_date",
+    "timezone",
+    "next_transition_kind",
+    "next_transition_at",
+    "pending_decision_due",
+    "state",
+)
+
+
+def _state_values(state: AssignmentState) -> tuple[Any, ...]:
+    a = state.assignment
+    return (
+        state.phase.value,
+        state.term,
+        a.freelancer.name,
+        a.freelancer.email,
+        a.manager.name,
+        a.manager.email,
+        a.team,
+        a.role,
+        a.start_date,
+        a.end_date,
+        a.timezone,
+        state.next_transition.kind if state.next_transition else None,
+        state.next_transition.at if state.next_transition else None,
+        state.pending_decision.due if state.pending_decision else None,
+        state.model_dump(mode="json"),
+    )
+
+
+def _placeholders(start: int, count: int) -> str:
+    return ", ".join(f"${i}" for i in range(start, start + count))
+
+
+_UPSERT = f"""
+INSERT INTO assignment (assignment_id, workflow_run_id, {", ".join(_STATE_COLUMNS)})
+VALUES ($1, $2, {_placeholders(3, len(_STATE_COLUMNS))})
+ON CONFLICT (assignment_id) DO UPDATE SET
+    {", ".join(f"{c} = EXCLUDED.{c}" for c in _STATE_COLUMNS)},
+    workflow_run_id = COALESCE(EXCLUDED.workflow_run_id, assignment.workflow_run_id),
+    updated_at = now()
+"""
+
+_INSERT_NEW = f"""
+INSERT INTO assignment (assignment_id, request_hash, created_by, {", ".join(_STATE_COLUMNS)})
+VALUES ($1, $2, $3, {_placeholders(4, len(_STATE_COLUMNS))})
+ON CONFLICT (assignment_id) DO NOTHING
+RETURNING assignment_id
+"""
+
+_SELECTED = """
+    assignment_id, request_hash, created_by, phase, term, state, workflow_run_id,
+    created_at, updated_at
+"""
+
+
+async def upsert_state(conn: Connection, state: AssignmentState, run_id: str | None) -> None:
+    """Writes the row from the workflow's state; inserts it if the API has not.
+
+    Never touches `request_hash`, `created_by` or `created_at`, which belong to the create
+    request. A `run_id` of None keeps the run id already recorded.
+
+    The update is unconditional: the last write wins. That is right because one workflow
+    records its state from one activity call at a time, in workflow order (each record is awaited
+    before the next is scheduled, and a new run starts only after the previous one's last record).
+    """
+    await conn.execute(_UPSERT, state.assignment.assignment_id, run_id, *_state_values(state))
+
+
+async def insert_new(
+    conn: Executor,
+    assignment: Assignment,
+    request_hash: str,
+    created_by: str,
+    state: AssignmentState,
+) -> bool:
+    """The API's idempotent create: True if this call inserted the row, False if it existed."""
+    if state.assignment.assignment_id != assignment.assignment_id:
+        raise ValueError("the state belongs to another assignment")
+    inserted = await conn.fetchval(
+        _INSERT_NEW, assignment.assignment_id, request_hash, created_by, *_state_values(state)
+    )
+    return inserted is not None
+
+
+async def get(conn: Executor, assignment_id: str) -> asyncpg.Record | None:
+    """The row (assignment_id, request_hash, created_by, phase, term, state as a dict,
+    workflow_run_id, created_at, updated_at), or None for an unknown assignment."""
+    return await conn.fetchrow(
+        f"SELECT {_SELECTED} FROM assignment WHERE assignment_id = $1", assignment_id
+    )
+
+
+def encode_cursor(created_at: datetime, assignment_id: str) -> str:
+    """An opaque position in the list: just after the row (created_at, assignment_id)."""
+    raw = f"{created_at.isoformat()}|{assignment_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """Reads a cursor made by `encode_cursor`; ValueError for anything else."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise ValueError("malformed cursor") from exc
+    created, sep, assignment_id = raw.partition("|")
+    if not sep or not assignment_id:
+        raise ValueError("malformed cursor")
+    try:
+        created_at = datetime.fromisoformat(created)
+    except ValueError as exc:
+        raise ValueError("malformed cursor") from exc
+    if created_at.tzinfo is None:
+        raise ValueError("malformed cursor")
+    return created_at, assignment_id
+
+
+def _like_pattern(text: str) -> str:
+    """`%text%` with LIKE's wildcards in `text` taken literally (escape character `\\`)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def list_page(
+    conn: Executor,
+    *,
+    phase: str | None = None,
+    team: str | None = None,
+    manager_email: str | None = None,
+    ending_before: date | None = None,
+    q: str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of assignments, newest first, and the cursor of the next page (None at the end).
+
+    Filters: `phase` and `team` exactly, `manager_email` case-insensitively, `ending_before` an
+    end date strictly before it, `q` a case-insensitive substring of the freelancer's name or of
+    the assignment id. Each item has assignment_id, phase, state (a dict), workflow_run_id,
+    created_at and updated_at. Raises ValueError for a malformed cursor or a limit below 1.
+    """
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    limit = min(limit, MAX_LIMIT)
+    conditions: list[str] = []
+    args: list[Any] = []
+
+    def arg(value: Any) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    if phase is not None:
+        conditions.append(f"phase = {arg(phase)}")
+    if team is not None:
+        conditions.append(f"team = {arg(team)}")
+    if manager_email is not None:
+        conditions.append(f"lower(manager_email) = lower({arg(manager_email)})")
+    if ending_before is not None:
+        conditions.append(f"end_date < {arg(ending_before)}")
+    if q:
+        pattern = arg(_like_pattern(q))
+        conditions.append(f"(freelancer_name ILIKE {pattern} OR assignment_id ILIKE {pattern})")
+    if cursor is not None:
+        created_at, assignment_id = decode_cursor(cursor)
+        conditions.append(
+            f"(created_at, assignment_id) < ({arg(created_at)}, {arg(assignment_id)})"
+        )
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    rows = await conn.fetch(
+        f"""
+        SELECT assignment_id, phase, state, workflow_run_id, created_at, updated_at
+        FROM assignment {where}
+        ORDER BY created_at DESC, assignment_id DESC
+        LIMIT {arg(limit + 1)}
+        """,
+        *args,
+    )
+    items = [dict(r) for r in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit:
+        last = items[-1]
+        next_cursor = encode_cursor(last["created_at"], last["assignment_id"])
+    return items, next_cursor
