@@ -1,0 +1,113 @@
+"""The access activity: brings a freelancer's tool access to what the assignment says.
+
+Without a provisioner (no `LIFECYCLE_SCIM_URL`), access is recorded in the ledger only, as the
+contract describes; with one (SCIM), the provisioner changes the real system first and the
+ledger records what it did.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import asyncpg
+from temporalio import activity
+
+from db import access as ledger
+from workflows.types import Access, AccessStatus, Person, SyncAccessInput, SyncAccessResult
+
+LEDGER_ONLY = "ledger"
+
+
+class Provisioner(Protocol):
+    """A system where access is really granted (one group per tool)."""
+
+    name: str
+
+    async def apply(
+        self,
+        assignment_id: str,
+        freelancer: Person,
+        grant: list[str],
+        revoke: list[str],
+        active: bool,
+    ) -> None:
+        """Adds the freelancer to the `grant` tools, removes them from the `revoke` tools, and
+        deactivates them when `active` is False. Must be idempotent: it is called again with the
+        same delta when the ledger could not be written after a previous call."""
+        ...
+
+
+class AccessActivities:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        provisioner: Provisioner | None = None,
+        catalogue: list[str] | None = None,
+    ) -> None:
+        self._pool = pool
+        self._provisioner = provisioner
+        self._catalogue = set(catalogue) if catalogue is not None else None
+
+    @activity.defn
+    async def sync_access(self, input: SyncAccessInput) -> SyncAccessResult:
+        """Grants `input.tools` (when active) and revokes every other tool ever granted on the
+        assignment (all of them when not active); returns every tool ever on the assignment.
+
+        Only the delta against the ledger goes to the provisioner, so a repeat with the same
+        input records nothing and grants or revokes nothing again. A deactivation (`active`
+        False) reaches the provisioner whenever the freelancer ever had access, even with no
+        tool left to revoke, so the account ends inactive. Tools outside the configured
+        catalogue are never granted (the API refuses them; if the catalogue shrank since, the
+        tool is logged and revoked like any tool no longer wanted).
+        """
+        assignment_id = input.assignment_id
+        log_extra = {"assignment_id": assignment_id, "term": input.term}
+        provider = self._provisioner.name if self._provisioner else LEDGER_ONLY
+
+        wanted = list(dict.fromkeys(input.tools)) if input.active else []
+        if self._catalogue is not None:
+            unknown = [t for t in wanted if t not in self._catalogue]
+            if unknown:
+                activity.logger.warning(
+                    "not granting tools outside the catalogue: %s",
+                    ", ".join(unknown),
+                    extra=log_extra,
+                )
+            wanted = [t for t in wanted if t in self._catalogue]
+
+        current = {
+            row["tool"]: AccessStatus(row["status"])
+            for row in await ledger.list_for(self._pool, assignment_id)
+        }
+        grant = [t for t in wanted if current.get(t) != AccessStatus.GRANTED]
+        revoke = sorted(
+            t for t, status in current.items() if t not in wanted and status != AccessStatus.REVOKED
+        )
+
+        deactivate = not input.active and bool(current)
+        if self._provisioner is not None and (grant or revoke or deactivate):
+            await self._provisioner.apply(
+                assignment_id, input.freelancer, grant, revoke, input.active
+            )
+        if grant or revoke:
+            changes = [Access(tool=t, status=AccessStatus.GRANTED, since=input.at) for t in grant]
+            changes += [Access(tool=t, status=AccessStatus.REVOKED, since=input.at) for t in revoke]
+            async with self._pool.acquire() as conn, conn.transaction():
+                await ledger.apply(conn, assignment_id, changes, provider)
+            activity.logger.info(
+                "access of %s: granted %s, revoked %s (%s)",
+                assignment_id,
+                grant or "nothing",
+                revoke or "nothing",
+                provider,
+                extra=log_extra,
+            )
+
+        rows = await ledger.list_for(self._pool, assignment_id)
+        return SyncAccessResult(
+            access=[
+                Access(tool=r["tool"], status=AccessStatus(r["status"]), since=r["since"])
+                for r in rows
+            ],
+            provider=provider,
+        )
