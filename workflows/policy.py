@@ -1,0 +1,218 @@
+"""When each step of a term happens: the dates of the contract's section 4, as pure functions.
+
+Two kinds of time are used, both computed in the assignment's timezone and returned in UTC:
+
+- a *day boundary* is local midnight at the start of a date. Contract facts happen then: the
+  assignment starts, tool access stops when the last day ends, the assignment completes.
+- *people time* is `policy.send_hour`:00 local on a date, when a mail goes out to a person. With
+  `policy.weekdays_only` a Saturday or Sunday moves to the Friday before: earlier, never later,
+  so a deadline still holds.
+
+A local time that does not exist (the hour skipped when clocks go forward) is read with the
+offset from before the change, so it lands just after the gap; a local time that happens twice
+(clocks going back) is its first occurrence. Nothing here reads the clock or does I/O: the
+workflow decides which past steps it still performs (`Step.catch_up`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from workflows.types import Policy, Step, StepKind
+
+_KIND_ORDER = {kind: index for index, kind in enumerate(StepKind)}
+_FRIDAY = 4
+
+
+@lru_cache(maxsize=64)
+def zone(timezone: str) -> ZoneInfo:
+    """The IANA zone of that name; ValueError when there is none.
+
+    Built with `ZoneInfo.no_cache` (and cached here): inside Temporal's workflow sandbox,
+    `ZoneInfo(...)` returns a restricted proxy that `datetime` refuses as a tzinfo.
+    """
+    try:
+        return ZoneInfo.no_cache(timezone)
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError) as error:
+        raise ValueError(f"unknown timezone {timezone!r}: expected an IANA name") from error
+
+
+def _local(day: date, hour: int, timezone: str) -> datetime:
+    """`hour`:00 local on `day`, in UTC."""
+    return datetime.combine(day, time(hour), tzinfo=zone(timezone)).astimezone(UTC)
+
+
+def day_boundary(day: date, timezone: str) -> datetime:
+    """The instant `day` begins in that zone (local 00:00), in UTC."""
+    return _local(day, 0, timezone)
+
+
+def working_day(day: date) -> date:
+    """The day itself on a weekday; the Friday before on a Saturday or Sunday."""
+    return day - timedelta(days=max(0, day.weekday() - _FRIDAY))
+
+
+def people_time(day: date, timezone: str, policy: Policy) -> datetime:
+    """The send hour on `day` (on the Friday before, for a weekend day with weekdays_only)."""
+    if policy.weekdays_only:
+        day = working_day(day)
+    return _local(day, policy.send_hour, timezone)
+
+
+def local_date(at: datetime, timezone: str) -> date:
+    """The calendar date of the instant `at` in that zone."""
+    if at.tzinfo is None:
+        raise ValueError(f"local_date needs a timezone-aware datetime, got {at!r}")
+    return at.astimezone(zone(timezone)).date()
+
+
+def _check(policy: Policy) -> None:
+    """Refuses a policy that has no meaningful schedule (and would loop forever)."""
+    if not 0 <= policy.send_hour <= 23:
+        raise ValueError(f"send_hour must be 0..23, got {policy.send_hour}")
+    for name in ("checkin_every_days", "development_every_days"):
+        if getattr(policy, name) < 1:
+            raise ValueError(f"{name} must be at least 1, got {getattr(policy, name)}")
+    for name in (
+        "onboarding_lead_days",
+        "renewal_lead_days",
+        "reminder_lead_days",
+        "escalation_lead_days",
+        "completion_after_days",
+        "feedback_reminder_after_days",
+    ):
+        if getattr(policy, name) < 0:
+            raise ValueError(f"{name} must not be negative, got {getattr(policy, name)}")
+
+
+def _step(kind: StepKind, at: datetime, key: str, *, catch_up: bool) -> Step:
+    return Step(kind=kind, at=at, key=key, catch_up=catch_up)
+
+
+def _every(
+    every_days: int,
+    start_date: date,
+    after: datetime,
+    before: datetime,
+    timezone: str,
+    policy: Policy,
+) -> dict[date, datetime]:
+    """Each `every_days`-th day after the start with its people time, strictly between the bounds.
+
+    People time never goes backwards as the day advances, so the first day at or past `before`
+    ends the series. (`after` only matters for a weekend start, whose next weekend day would be
+    moved to a Friday before the start.)
+    """
+    times: dict[date, datetime] = {}
+    day = start_date + timedelta(days=every_days)
+    while (at := people_time(day, timezone, policy)) < before:
+        if at > after:
+            times[day] = at
+        day += timedelta(days=every_days)
+    return times
+
+
+def _conversations(
+    start_date: date, start_at: datetime, offboarding_at: datetime, timezone: str, policy: Policy
+) -> list[Step]:
+    """Check-ins and development conversations while the assignment is active.
+
+    A development conversation replaces the check-in of its day, and of any day whose check-in
+    would go out at the same moment (a weekend check-in moved onto the conversation's Friday).
+    """
+    bounds = (start_date, start_at, offboarding_at, timezone, policy)
+    developments = _every(policy.development_every_days, *bounds)
+    checkins = {
+        day: at
+        for day, at in _every(policy.checkin_every_days, *bounds).items()
+        if day not in developments and at not in developments.values()
+    }
+    return [
+        _step(StepKind.CHECKIN, at, f"checkin:{day.isoformat()}", catch_up=False)
+        for day, at in checkins.items()
+    ] + [
+        _step(StepKind.DEVELOPMENT, at, f"development:{day.isoformat()}", catch_up=False)
+        for day, at in developments.items()
+    ]
+
+
+def _renewal(
+    start_date: date,
+    end_date: date,
+    offboarding_at: datetime,
+    timezone: str,
+    policy: Policy,
+) -> list[Step]:
+    """The renewal request, then its reminder and escalation while no decision has come.
+
+    The request is never before the first day's send hour (a short term asks on day one) and
+    never after offboarding; the reminder and escalation only exist when they fall strictly
+    after the request (and the escalation after the reminder) and before offboarding.
+    """
+    requested = people_time(end_date - timedelta(days=policy.renewal_lead_days), timezone, policy)
+    requested = min(max(requested, _local(start_date, policy.send_hour, timezone)), offboarding_at)
+    steps = [_step(StepKind.RENEWAL_REQUEST, requested, "renewal_request", catch_up=True)]
+
+    latest = requested
+    for kind, lead_days in (
+        (StepKind.RENEWAL_REMINDER, policy.reminder_lead_days),
+        (StepKind.RENEWAL_ESCALATION, policy.escalation_lead_days),
+    ):
+        at = people_time(end_date - timedelta(days=lead_days), timezone, policy)
+        if latest < at < offboarding_at:
+            steps.append(_step(kind, at, kind.value, catch_up=False))
+            latest = at
+    return steps
+
+
+def plan_term(
+    start_date: date, end_date: date, timezone: str, policy: Policy, *, review: bool = True
+) -> list[Step]:
+    """Every timed step of one term, sorted by time, then StepKind declaration order, then key.
+
+    The plan is the same whatever today is: past steps are kept, and the workflow decides which
+    of them it still performs. `review=False` leaves out the renewal steps. An end date before
+    the start date (terminated before it began) keeps only the onboarding (when it falls before
+    offboarding) and the steps from offboarding on.
+    """
+    _check(policy)
+    started = end_date >= start_date
+    start_at = day_boundary(start_date, timezone)
+
+    offboarding_at = people_time(end_date, timezone, policy)
+    if started:
+        offboarding_at = max(offboarding_at, start_at)
+
+    onboarding_at = min(
+        people_time(start_date - timedelta(days=policy.onboarding_lead_days), timezone, policy),
+        start_at,
+    )
+    steps: list[Step] = []
+    if started or onboarding_at < offboarding_at:
+        steps.append(_step(StepKind.ONBOARDING, onboarding_at, "onboarding", catch_up=True))
+
+    if started:
+        steps.append(_step(StepKind.START, start_at, "start", catch_up=True))
+        steps += _conversations(start_date, start_at, offboarding_at, timezone, policy)
+        if review:
+            steps += _renewal(start_date, end_date, offboarding_at, timezone, policy)
+
+    revoke_at = day_boundary(end_date + timedelta(days=1), timezone)
+    # After the offboarding day; never before offboarding itself (a weekend day moved to Friday).
+    feedback_day = local_date(offboarding_at, timezone) + timedelta(
+        days=policy.feedback_reminder_after_days
+    )
+    feedback_at = max(people_time(feedback_day, timezone, policy), offboarding_at)
+    # Completion follows the end of the last day even with completion_after_days == 0.
+    completion_at = max(
+        day_boundary(end_date + timedelta(days=policy.completion_after_days), timezone), revoke_at
+    )
+    steps += [
+        _step(StepKind.OFFBOARDING, offboarding_at, "offboarding", catch_up=True),
+        _step(StepKind.REVOKE_ACCESS, revoke_at, "revoke_access", catch_up=True),
+        _step(StepKind.FEEDBACK_REMINDER, feedback_at, "feedback_reminder", catch_up=False),
+        _step(StepKind.COMPLETION, completion_at, "completion", catch_up=True),
+    ]
+    return sorted(steps, key=lambda step: (step.at, _KIND_ORDER[step.kind], step.key))
