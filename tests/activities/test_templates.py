@@ -1,0 +1,308 @@
+"""The mail templates: one per kind and language, each rendering what its reader needs."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import jinja2
+import pytest
+from markupsafe import escape
+
+from activities import mail as mail_module
+from activities.mail import (
+    INVITATIONS,
+    LANGUAGES,
+    TEMPLATES,
+    MailConfig,
+    compose,
+    describe_recurrence,
+    format_date,
+    format_time,
+    template_name,
+    text_to_blocks,
+)
+from workflows.types import (
+    Access,
+    AccessStatus,
+    Assignment,
+    AssignmentState,
+    MailKind,
+    PendingDecision,
+    Person,
+    SendMailInput,
+    Task,
+    TeamEvent,
+)
+
+CONFIG = MailConfig(
+    sender="Assignment lifecycle <lifecycle@client.example>",
+    public_url="https://hr.client.example/",
+    signing_key="template-test-key",
+)
+AT = datetime(2026, 12, 28, 8, 0, tzinfo=UTC)
+
+
+def realistic_state(
+    assignment_id: str = "ACME-2026-0042", language: str = "nl", **changes: object
+) -> AssignmentState:
+    """A Belgian assignment with everything filled in: buddy, HR contact, two team events."""
+    assignment = Assignment(
+        assignment_id=assignment_id,
+        freelancer=Person(name="Sam Peeters", email="sam@example.org"),
+        manager=Person(name="Lea Janssens", email="lea@client.example"),
+        team="Payroll",
+        role="Payroll consultant",
+        purpose=(
+            "Bring the new payroll suite live for our 1,200 colleagues.\n"
+            "Success: the March payroll runs without a single manual correction."
+        ),
+        start_date=date(2027, 1, 4),
+        end_date=date(2027, 3, 31),
+        tools=["chat", "wiki", "payroll-suite"],
+        timezone="Europe/Brussels",
+        language=language,
+        buddy=Person(name="Jo Maes", email="jo@client.example"),
+        hr_contact=Person(name="An Claes", email="hr@client.example"),
+        team_events=[
+            TeamEvent(
+                title="Friday demo",
+                rrule="FREQ=WEEKLY;BYDAY=FR",
+                start_time="15:00",
+                duration_minutes=45,
+            ),
+            TeamEvent(title="Team breakfast", rrule="FREQ=MONTHLY;BYDAY=1TU", start_time="08:30"),
+        ],
+    ).model_copy(update=changes)
+    return AssignmentState(
+        assignment=assignment,
+        tasks=[
+            Task(task_id="badge", title="Order a badge and a laptop", phase="onboarding"),
+            Task(task_id="intro", title="Introduce Sam at the team meeting", phase="onboarding"),
+            Task(task_id="desk", title="Book a desk", phase="onboarding", done=True),
+            Task(task_id="runbook", title="Hand over the payroll runbook", phase="offboarding"),
+        ],
+        access=[
+            Access(tool="chat", status=AccessStatus.GRANTED, since=AT),
+            Access(tool="wiki", status=AccessStatus.GRANTED, since=AT),
+            Access(tool="payroll-suite", status=AccessStatus.PENDING, since=AT),
+        ],
+        pending_decision=PendingDecision(due=datetime(2027, 3, 17, 8, 0, tzinfo=UTC)),
+    )
+
+
+def mail_input(state: AssignmentState, kind: MailKind, **changes: object) -> SendMailInput:
+    values: dict[str, object] = {
+        "kind": kind,
+        "term": 1,
+        "occurrence": "0" if kind == MailKind.TEAM_EVENT_INVITATION else "",
+        "state": state,
+        "at": AT,
+        "note": "The project was moved to next year." if "notice" in kind else None,
+    }
+    values.update(changes)
+    return SendMailInput(**values)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", list(MailKind))
+def test_every_kind_has_a_template_in_every_language(kind: MailKind, language: str) -> None:
+    path = TEMPLATES / template_name(kind, language)
+    assert path.is_file(), f"missing template {path.relative_to(TEMPLATES)}"
+    source = path.read_text(encoding="utf-8")
+    env = jinja2.Environment()
+    blocks = env.parse(source).find_all(jinja2.nodes.Block)
+    names = {b.name for b in blocks}
+    assert {"subject", "body"} <= names
+    if kind in INVITATIONS:
+        assert "event_summary" in names
+
+
+def test_no_template_without_a_kind() -> None:
+    """A template whose name is no MailKind (a typo) would never be used."""
+    kinds = {str(k) for k in MailKind}
+    for language in LANGUAGES:
+        names = {p.name.removesuffix(".txt.j2") for p in (TEMPLATES / "mail" / language).iterdir()}
+        assert names == kinds, language
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", list(MailKind))
+def test_each_kind_renders_for_a_realistic_assignment(kind: MailKind, language: str) -> None:
+    mail = compose(mail_input(realistic_state(language=language), kind), CONFIG)
+
+    assert mail.language == language
+    assert mail.subject and "\n" not in mail.subject and "{" not in mail.subject
+    assert "Sam Peeters" in mail.text or "Lea Janssens" in mail.text
+    assert "{{" not in mail.text and "{%" not in mail.text
+    assert "None" not in mail.text and "Undefined" not in mail.text
+    assert mail.message["Content-Language"] == language
+    assert f'<html lang="{language}"' in mail.html
+    assert f"<title>{escape(mail.subject)}</title>" in mail.html
+    # The HTML says what the text says: every line of the text is in it, escaped.
+    for line in mail.text.splitlines():
+        words = line.removeprefix("- ").split()
+        if words:
+            assert str(escape(words[-1])) in mail.html, line
+    assert (mail.calendar is not None) == (kind in INVITATIONS)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_welcome_briefs_on_the_purpose_people_tools_and_kickoff(language: str) -> None:
+    mail = compose(mail_input(realistic_state(language=language), MailKind.WELCOME), CONFIG)
+    assert "Bring the new payroll suite live for our 1,200 colleagues." in mail.text
+    for expected in ("Sam", "Lea Janssens", "Jo Maes", "Payroll consultant", "Payroll"):
+        assert expected in mail.text
+    # Tools: the granted ones; the pending payroll suite is not listed as ready...
+    assert "chat, wiki" in mail.text
+    # ...and the kick-off and start date in the assignment's language.
+    start = {"en": "4 January 2027", "nl": "4 januari 2027", "fr": "4 janvier 2027"}[language]
+    kickoff = {"en": "10:00", "nl": "10.00 uur", "fr": "10 h"}[language]
+    assert start in mail.text and kickoff in mail.text
+
+
+def test_tools_fall_back_to_the_assignment_when_nothing_is_granted_yet() -> None:
+    state = realistic_state(language="en")
+    state.access = []
+    mail = compose(mail_input(state, MailKind.FIRST_DAY), CONFIG)
+    assert "- payroll-suite" in mail.text
+    # The manager's open onboarding tasks, not the done one.
+    assert "- Order a badge and a laptop" in mail.text
+    assert "Book a desk" not in mail.text
+
+
+def test_checklists_list_their_phase_tasks() -> None:
+    state = realistic_state(language="en")
+    onboarding = compose(mail_input(state, MailKind.MANAGER_CHECKLIST), CONFIG).text
+    offboarding = compose(mail_input(state, MailKind.OFFBOARDING_CHECKLIST), CONFIG).text
+    assert "- Order a badge and a laptop" in onboarding and "runbook" not in onboarding
+    assert "- Hand over the payroll runbook" in offboarding and "badge" not in offboarding
+
+
+def test_renewal_outcome_follows_the_decision_and_carries_the_note() -> None:
+    state = realistic_state(language="en", end_date=date(2027, 6, 30))
+    state.renewal_decision = "renew"
+    renewed = compose(mail_input(state, MailKind.RENEWAL_OUTCOME, note="Great work!"), CONFIG)
+    assert "30 June 2027" in renewed.subject and "Great work!" in renewed.text
+    state.renewal_decision = "end"
+    ended = compose(mail_input(state, MailKind.RENEWAL_OUTCOME, note="Budget."), CONFIG)
+    assert "will not be renewed" in ended.text and "Budget." in ended.text
+
+
+def test_renewal_request_links_to_the_decision() -> None:
+    mail = compose(mail_input(realistic_state(language="fr"), MailKind.RENEWAL_REQUEST), CONFIG)
+    assert "https://hr.client.example/assignments/ACME-2026-0042#decision" in mail.text
+    assert "avant le 17 mars 2027" in mail.text  # the pending decision's due date
+    assert '<a href="https://hr.client.example/assignments/ACME-2026-0042#decision"' in mail.html
+
+
+def test_exit_feedback_and_reminder_carry_the_same_link() -> None:
+    state = realistic_state(language="en")
+    first = compose(mail_input(state, MailKind.EXIT_FEEDBACK), CONFIG)
+    later = compose(
+        mail_input(state, MailKind.FEEDBACK_REMINDER, at=datetime(2027, 4, 5, tzinfo=UTC)),
+        CONFIG,
+    )
+    link = next(w for w in first.text.split() if "/feedback/" in w)
+    assert link.startswith("https://hr.client.example/feedback/")
+    assert link in later.text
+    assert "30 April 2027" in first.text  # 30 days after the last day
+
+
+def test_unknown_language_falls_back_to_english() -> None:
+    mail = compose(mail_input(realistic_state(language="de"), MailKind.WELCOME), CONFIG)
+    assert mail.language == "en"
+    assert mail.subject == "Welcome to Payroll, Sam!"
+    assert "4 January 2027" in mail.text
+
+
+def test_regional_variant_uses_its_language() -> None:
+    mail = compose(mail_input(realistic_state(language="nl-BE"), MailKind.CHECKIN), CONFIG)
+    assert mail.language == "nl" and mail.subject == "Hoe gaat het, Sam?"
+
+
+def test_missing_translation_falls_back_to_english_at_run_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(TEMPLATES, tmp_path / "templates")
+    (tmp_path / "templates" / template_name(MailKind.CHECKIN, "fr")).unlink()
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(tmp_path / "templates"),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    monkeypatch.setattr(mail_module, "_environment", lambda: env)
+
+    checkin = compose(mail_input(realistic_state(language="fr"), MailKind.CHECKIN), CONFIG)
+    assert checkin.language == "en" and checkin.subject == "How are you doing, Sam?"
+    assert checkin.message["Content-Language"] == "en"
+    welcome = compose(mail_input(realistic_state(language="fr"), MailKind.WELCOME), CONFIG)
+    assert welcome.language == "fr"
+
+
+def test_dates_in_words() -> None:
+    d = date(2027, 1, 4)
+    assert format_date(d, "en") == "4 January 2027"
+    assert format_date(d, "nl") == "4 januari 2027"
+    assert format_date(d, "fr") == "4 janvier 2027"
+    assert format_date(d, "nl", weekday=True) == "maandag 4 januari 2027"
+    assert format_date(d, "fr", weekday=True) == "lundi 4 janvier 2027"
+    assert format_date(date(2027, 8, 1), "fr") == "1er août 2027"
+    assert format_date(date(2027, 3, 1), "nl") == "1 maart 2027"
+    assert format_date(date(2027, 12, 25), "xx") == "25 December 2027"
+    assert [format_time(datetime(2027, 1, 4, 8, 30).time(), x) for x in LANGUAGES] == [
+        "08:30",
+        "8.30 uur",
+        "8 h 30",
+    ]
+
+
+def test_dates_follow_the_assignments_timezone() -> None:
+    """23:30 UTC on 31 March is already 1 April in Brussels: the conversation is on 8 April."""
+    late = datetime(2027, 3, 31, 23, 30, tzinfo=UTC)
+    nl = compose(mail_input(realistic_state(), MailKind.DEVELOPMENT, at=late), CONFIG)
+    assert "donderdag 8 april 2027 om 14.00 uur" in nl.text
+    fr = compose(mail_input(realistic_state(language="fr"), MailKind.DEVELOPMENT, at=late), CONFIG)
+    assert "le jeudi 8 avril 2027 à 14 h" in fr.text
+
+
+def test_team_event_invitation_names_the_rhythm_and_first_date() -> None:
+    state = realistic_state(language="nl")
+    demo = compose(mail_input(state, MailKind.TEAM_EVENT_INVITATION, occurrence="0"), CONFIG)
+    assert demo.subject == "Je bent uitgenodigd: Friday demo"
+    assert "elke vrijdag om 15.00 uur, 45 minuten, vanaf vrijdag 8 januari 2027" in demo.text
+    breakfast = compose(mail_input(state, MailKind.TEAM_EVENT_INVITATION, occurrence="1"), CONFIG)
+    assert "vanaf dinsdag 5 januari 2027 om 8.30 uur" in breakfast.text
+
+
+def test_describe_recurrence() -> None:
+    assert describe_recurrence("FREQ=WEEKLY;BYDAY=FR", "en") == "every Friday"
+    assert describe_recurrence("RRULE:FREQ=WEEKLY;BYDAY=TH,MO", "nl") == "elke maandag en donderdag"
+    assert describe_recurrence("FREQ=WEEKLY;BYDAY=MO,WE,FR", "fr") == (
+        "chaque lundi, mercredi et vendredi"
+    )
+    assert describe_recurrence("FREQ=DAILY", "fr") == "chaque jour"
+    assert describe_recurrence("FREQ=WEEKLY;INTERVAL=2;BYDAY=FR", "en") is None
+    assert describe_recurrence("FREQ=MONTHLY;BYDAY=1TU", "en") is None
+    assert describe_recurrence("not a rule", "en") is None
+
+
+def test_html_escapes_values_and_keeps_structure() -> None:
+    state = realistic_state(language="en", purpose='Fix <script>alert("x")</script> & ship')
+    mail = compose(mail_input(state, MailKind.WELCOME), CONFIG)
+    assert "<script>" not in mail.html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; ship" in mail.html
+    assert "<ul" in mail.html and "<li" in mail.html
+
+
+def test_text_to_blocks() -> None:
+    blocks = text_to_blocks(
+        "Hi,\n\nYour list:\n- one\n- two & <three>\nMore at https://x.example/a?b=1.\n\nBye"
+    )
+    assert [b.kind for b in blocks] == ["p", "p", "ul", "p", "p"]
+    assert blocks[2].lines == ["one", "two &amp; &lt;three&gt;"]
+    link = str(blocks[3].lines[0])
+    assert link.startswith('More at <a href="https://x.example/a?b=1"')
+    assert link.endswith(">https://x.example/a?b=1</a>.")
