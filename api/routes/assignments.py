@@ -1,0 +1,261 @@
+"""/v1/assignments: create, list, read, and the contract changes and operators' actions."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Path, Query, Response
+
+from api import problems
+from api.auth import actor_of
+from api.deps import AppClock, Assignments, ContractChanger, IdempotencyKey, Operator, Reader
+from api.idempotency import IdempotentRoute
+from api.problems import Problem, invalid
+from api.schemas import (
+    ASSIGNMENT_ID_PATTERN,
+    TASK_ID_PATTERN,
+    AmendmentCreate,
+    AssignmentCreate,
+    AssignmentList,
+    AssignmentPublic,
+    CancellationCreate,
+    ExtensionCreate,
+    IsoDate,
+    RenewalDecisionCreate,
+    TaskCompletion,
+    TerminationCreate,
+    TimelineItem,
+)
+from db import assignments
+from workflows.assignment import AssignmentWorkflow
+from workflows.types import Phase
+
+router = APIRouter(prefix="/v1/assignments", tags=["assignments"], route_class=IdempotentRoute)
+
+AssignmentId = Annotated[
+    str, Path(pattern=ASSIGNMENT_ID_PATTERN, description="The contracting system's id")
+]
+TaskId = Annotated[str, Path(pattern=TASK_ID_PATTERN)]
+Filter = Annotated[str | None, Query(min_length=1, max_length=254, pattern=r"^[^\x00]+$")]
+
+_READ = problems.responses(401, 403, 404, 422, 429)
+_CHANGE = problems.responses(401, 403, 404, 409, 413, 422, 429, 503)
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Create an assignment and start its lifecycle",
+    responses={
+        200: {"model": AssignmentPublic, "description": "Created before with the same body"},
+        **problems.responses(401, 403, 409, 413, 422, 429, 503),
+    },
+)
+async def create_assignment(
+    body: AssignmentCreate,
+    caller: ContractChanger,
+    lifecycle: Assignments,
+    response: Response,
+    _idempotency_key: IdempotencyKey = None,
+) -> AssignmentPublic:
+    created, assignment = await lifecycle.create(body, actor_of(caller))
+    if created:
+        response.headers["Location"] = f"/v1/assignments/{assignment.assignment_id}"
+    else:
+        response.status_code = 200
+    return assignment
+
+
+@router.get(
+    "", summary="List assignments, newest first", responses=problems.responses(401, 403, 422, 429)
+)
+async def list_assignments(
+    _: Reader,
+    lifecycle: Assignments,
+    phase: Phase | None = None,
+    team: Filter = None,
+    manager_email: Filter = None,
+    ending_before: Annotated[
+        IsoDate | None, Query(description="End dates before this date")
+    ] = None,
+    q: Annotated[Filter, Query(description="Part of the freelancer's name or of the id")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
+) -> AssignmentList:
+    if cursor is not None:
+        _check_cursor(cursor)
+    try:
+        items, next_cursor = await lifecycle.list_page(
+            phase=phase.value if phase else None,
+            team=team,
+            manager_email=manager_email,
+            ending_before=ending_before,
+            q=q,
+            limit=limit,
+            cursor=cursor,
+        )
+    except ValueError as exc:
+        raise invalid(
+            "cursor", "not a cursor from a previous page", loc=["query", "cursor"]
+        ) from exc
+    return AssignmentList(items=items, next_cursor=next_cursor)
+
+
+def _check_cursor(cursor: str) -> None:
+    """422 for a cursor no page could have made (db.assignments reads only the shape)."""
+    try:
+        created_at, assignment_id = assignments.decode_cursor(cursor)
+        created_at.astimezone(UTC)
+        ok = re.fullmatch(ASSIGNMENT_ID_PATTERN, assignment_id) is not None
+    except (ValueError, OverflowError):
+        ok = False
+    if not ok:
+        raise invalid("cursor", "not a cursor from a previous page", loc=["query", "cursor"])
+
+
+@router.get("/{assignment_id}", summary="One assignment", responses=_READ)
+async def get_assignment(
+    assignment_id: AssignmentId, _: Reader, lifecycle: Assignments
+) -> AssignmentPublic:
+    found = await lifecycle.load(assignment_id)
+    if found is None:
+        raise Problem(404, f"no assignment {assignment_id!r}")
+    return found
+
+
+@router.get(
+    "/{assignment_id}/timeline",
+    summary="What happened and what is scheduled, oldest first",
+    responses=_READ,
+)
+async def get_timeline(
+    assignment_id: AssignmentId, _: Reader, lifecycle: Assignments
+) -> list[TimelineItem]:
+    items = await lifecycle.timeline(assignment_id)
+    if items is None:
+        raise Problem(404, f"no assignment {assignment_id!r}")
+    return items
+
+
+@router.post("/{assignment_id}/extensions", summary="The contract was extended", responses=_CHANGE)
+async def extend(
+    assignment_id: AssignmentId,
+    body: ExtensionCreate,
+    caller: ContractChanger,
+    lifecycle: Assignments,
+    _idempotency_key: IdempotencyKey = None,
+) -> AssignmentPublic:
+    return await lifecycle.change(
+        assignment_id,
+        AssignmentWorkflow.extend,
+        body.to_input(actor_of(caller)),
+        invalid_field="new_end_date",
+    )
+
+
+async def check_not_past(
+    lifecycle: Assignments, clock: AppClock, assignment_id: str, day: date, field: str, missing: int
+) -> None:
+    """A date that must be today or later, in the assignment's timezone (422 otherwise)."""
+    timezone = await lifecycle.timezone_of(assignment_id, missing=missing)
+    today = clock.today(timezone)
+    if day < today:
+        raise invalid(field, f"must be today ({today}) or later")
+
+
+@router.post("/{assignment_id}/termination", summary="End the assignment early", responses=_CHANGE)
+async def terminate(
+    assignment_id: AssignmentId,
+    body: TerminationCreate,
+    caller: ContractChanger,
+    lifecycle: Assignments,
+    clock: AppClock,
+    _idempotency_key: IdempotencyKey = None,
+) -> AssignmentPublic:
+    await check_not_past(
+        lifecycle, clock, assignment_id, body.effective_date, "effective_date", 404
+    )
+    return await lifecycle.change(
+        assignment_id,
+        AssignmentWorkflow.terminate,
+        body.to_input(actor_of(caller)),
+        invalid_field="effective_date",
+    )
+
+
+@router.post(
+    "/{assignment_id}/cancellation",
+    summary="The assignment will not start",
+    responses=_CHANGE,
+)
+async def cancel(
+    assignment_id: AssignmentId,
+    body: CancellationCreate,
+    caller: ContractChanger,
+    lifecycle: Assignments,
+    _idempotency_key: IdempotencyKey = None,
+) -> AssignmentPublic:
+    return await lifecycle.change(
+        assignment_id, AssignmentWorkflow.cancel, body.to_input(actor_of(caller))
+    )
+
+
+@router.post(
+    "/{assignment_id}/amendments",
+    summary="A move within the client: role, team, manager or tools",
+    responses=_CHANGE,
+)
+async def amend(
+    assignment_id: AssignmentId,
+    body: AmendmentCreate,
+    caller: ContractChanger,
+    lifecycle: Assignments,
+    _idempotency_key: IdempotencyKey = None,
+) -> AssignmentPublic:
+    lifecycle.check_tools(body.tools)
+    return await lifecycle.change(
+        assignment_id, AssignmentWorkflow.amend, body.to_input(actor_of(caller))
+    )
+
+
+@router.post(
+    "/{assignment_id}/renewal-decision",
+    summary="Renew or end, while a renewal decision is pending",
+    responses=_CHANGE,
+)
+async def decide_renewal(
+    assignment_id: AssignmentId,
+    body: RenewalDecisionCreate,
+    caller: Operator,
+    lifecycle: Assignments,
+    _idempotency_key: IdempotencyKey = None,
+) -> AssignmentPublic:
+    return await lifecycle.change(
+        assignment_id,
+        AssignmentWorkflow.decide_renewal,
+        body.to_input(actor_of(caller)),
+        invalid_field="new_end_date",
+    )
+
+
+@router.post(
+    "/{assignment_id}/tasks/{task_id}/completion",
+    summary="Mark an onboarding or offboarding task done",
+    responses=_CHANGE,
+)
+async def complete_task(
+    assignment_id: AssignmentId,
+    task_id: TaskId,
+    caller: Operator,
+    lifecycle: Assignments,
+    body: Annotated[TaskCompletion | None, Body()] = None,
+    _idempotency_key: IdempotencyKey = None,
+) -> AssignmentPublic:
+    completion = body or TaskCompletion()
+    return await lifecycle.change(
+        assignment_id,
+        AssignmentWorkflow.complete_task,
+        completion.to_input(task_id, actor_of(caller)),
+    )

@@ -1,0 +1,245 @@
+"""POST /v1/events: the contracting system's CloudEvents, signed per Standard Webhooks.
+
+An event is taken in four steps: the signature (anything wrong with it, or a timestamp more than
+5 minutes off, is 401 and never a 5xx); the CloudEvents envelope (structured JSON mode); the
+deduplication by `webhook-id` and event `id` (a repeat is 202 and does nothing more); and the same
+code path as the matching REST endpoint. The ids are remembered only once the event is taken, so
+an event refused with 409 (its assignment does not exist yet) can be sent again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+import structlog
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from api import problems
+from api.deps import AppClock, AppSettings, Assignments, Db
+from api.problems import INVALID_SIGNATURE, Problem, from_validation_error, invalid
+from api.routes.assignments import check_not_past
+from api.schemas import (
+    ASSIGNMENT_ID_PATTERN,
+    AmendmentCreate,
+    AssignmentCreate,
+    CancellationCreate,
+    EventAccepted,
+    ExtensionCreate,
+    TerminationCreate,
+)
+from db import events
+from workflows.assignment import AssignmentWorkflow
+
+log = structlog.get_logger("api")
+
+router = APIRouter(prefix="/v1", tags=["events"])
+
+SIGNATURE_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
+
+
+class CloudEvent(BaseModel):
+    """A CloudEvents 1.0 event in structured JSON mode (extension attributes are allowed)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    specversion: Literal["1.0"]
+    id: Annotated[str, Field(min_length=1, max_length=256)]
+    source: Annotated[str, Field(min_length=1, max_length=1024)]
+    type: Annotated[str, Field(min_length=1, max_length=256)]
+    datacontenttype: str | None = None
+    subject: str | None = None
+    time: str | None = None
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Change:
+    schema: type[BaseModel]
+    update: Callable[..., Any]
+    invalid_field: str | None = None
+    not_before_today: str | None = None  # a date field that must be today or later
+
+
+CHANGES: dict[str, Change] = {
+    "assignment.extended": Change(ExtensionCreate, AssignmentWorkflow.extend, "new_end_date"),
+    "assignment.terminated": Change(
+        TerminationCreate, AssignmentWorkflow.terminate, "effective_date", "effective_date"
+    ),
+    "assignment.cancelled": Change(CancellationCreate, AssignmentWorkflow.cancel),
+    "assignment.amended": Change(AmendmentCreate, AssignmentWorkflow.amend),
+}
+SIGNED = "assignment.signed"
+TYPES = (SIGNED, *CHANGES)
+
+
+class KeyedLocks:
+    """One asyncio lock per key, so two deliveries of one event in this process run one after
+    the other (the second then finds the first remembered)."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, keys: list[str]) -> AsyncIterator[None]:
+        ordered = sorted(set(keys))
+        for key in ordered:
+            lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+            self._locks[key] = (lock, users + 1)
+        try:
+            for key in ordered:
+                await self._locks[key][0].acquire()
+            try:
+                yield
+            finally:
+                for key in ordered:
+                    lock = self._locks[key][0]
+                    if lock.locked():
+                        lock.release()
+        finally:
+            for key in ordered:
+                lock, users = self._locks[key]
+                if users <= 1:
+                    del self._locks[key]
+                else:
+                    self._locks[key] = (lock, users - 1)
+
+
+def _verify(secret: str | None, body: bytes, headers: dict[str, str]) -> None:
+    """401 unless the body carries a valid, fresh Standard Webhooks signature."""
+    if not secret:
+        raise Problem(
+            401, "no webhook secret is configured: events are refused", type=INVALID_SIGNATURE
+        )
+    missing = [h for h in SIGNATURE_HEADERS if not headers.get(h)]
+    if missing:
+        raise Problem(
+            401,
+            f"missing signature header(s): {', '.join(missing)}",
+            type=INVALID_SIGNATURE,
+        )
+    try:
+        Webhook(secret).verify(body, headers, json_parse=False)
+    except WebhookVerificationError as exc:
+        # The library's messages are generic ("Message timestamp too old", ...): safe to tell.
+        raise Problem(401, f"signature refused: {exc}", type=INVALID_SIGNATURE) from exc
+    except Exception as exc:  # malformed values: ValueError, binascii.Error, TypeError, ...
+        raise Problem(
+            401, "signature refused: malformed signature headers", type=INVALID_SIGNATURE
+        ) from exc
+
+
+_EVENT_SCHEMA = CloudEvent.model_json_schema()
+_SIGNATURE_PARAMETERS = [
+    {
+        "name": name,
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string"},
+        "description": description,
+    }
+    for name, description in (
+        ("webhook-id", "Unique id of the delivery (a repeat is recognised)"),
+        ("webhook-timestamp", "Unix seconds; more than 5 minutes off is refused"),
+        ("webhook-signature", "`v1,<base64 HMAC-SHA256>`, space-separated"),
+    )
+]
+
+
+@router.post(
+    "/events",
+    status_code=202,
+    summary="Take a contracting system's event (CloudEvents 1.0, Standard Webhooks signature)",
+    responses=problems.responses(401, 409, 413, 422, 503),
+    openapi_extra={
+        "parameters": _SIGNATURE_PARAMETERS,
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": _EVENT_SCHEMA}},
+        },
+        "description": "Types: " + ", ".join(f"`{t}`" for t in TYPES),
+    },
+)
+async def receive_event(
+    request: Request,
+    pool: Db,
+    settings: AppSettings,
+    lifecycle: Assignments,
+    clock: AppClock,
+) -> EventAccepted:
+    body = await request.body()
+    headers = {h: request.headers.get(h, "") for h in SIGNATURE_HEADERS}
+    _verify(settings.webhook_secret, body, headers)
+
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise invalid("body", "not a JSON document", loc=["body"]) from exc
+    try:
+        event = CloudEvent.model_validate(payload)
+    except ValidationError as exc:
+        raise from_validation_error(exc) from exc
+    if event.type not in TYPES:
+        raise invalid("type", f"unknown event type {event.type!r}; known: {', '.join(TYPES)}")
+
+    ids = [f"webhook:{headers['webhook-id']}", f"event:{event.id}"]
+    locks: KeyedLocks = request.app.state.event_locks
+    structlog.contextvars.bind_contextvars(event_id=event.id, event_type=event.type)
+    async with locks.hold(ids):
+        if await events.seen(pool, ids):
+            log.info("event repeated: nothing more to do")
+            return EventAccepted(id=event.id, status="duplicate")
+        await _take(event, lifecycle, clock)
+        await events.remember(pool, ids)
+    return EventAccepted(id=event.id, status="accepted")
+
+
+async def _take(event: CloudEvent, lifecycle: Any, clock: Any) -> None:
+    actor = f"webhook:{event.source[:100]}"
+    data = dict(event.data)
+    if event.type == SIGNED:
+        try:
+            created = AssignmentCreate.model_validate(data)
+        except ValidationError as exc:
+            raise from_validation_error(exc, prefix=("body", "data")) from exc
+        await lifecycle.create(created, actor)
+        return
+
+    change = CHANGES[event.type]
+    assignment_id = data.pop("assignment_id", None)
+    if not isinstance(assignment_id, str) or not _valid_id(assignment_id):
+        raise invalid("data.assignment_id", "required: the assignment's id")
+    try:
+        fields = change.schema.model_validate(data)
+    except ValidationError as exc:
+        raise from_validation_error(exc, prefix=("body", "data")) from exc
+    if isinstance(fields, AmendmentCreate):
+        lifecycle.check_tools(fields.tools, loc=("body", "data"))
+    if change.not_before_today:
+        await check_not_past(
+            lifecycle,
+            clock,
+            assignment_id,
+            getattr(fields, change.not_before_today),
+            f"data.{change.not_before_today}",
+            409,
+        )
+    await lifecycle.change(
+        assignment_id,
+        change.update,
+        fields.to_input(actor),  # type: ignore[attr-defined]
+        missing=409,
+        invalid_field=f"data.{change.invalid_field}" if change.invalid_field else None,
+        update_id=f"event:{event.id}",
+    )
+
+
+def _valid_id(value: str) -> bool:
+    return re.fullmatch(ASSIGNMENT_ID_PATTERN, value) is not None
