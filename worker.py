@@ -28,7 +28,15 @@ from workflows.assignment import AssignmentWorkflow
 log = structlog.get_logger("worker")
 
 # Loaded once outside the sandbox instead of again for every workflow run.
-PASSTHROUGH = ("pydantic", "pydantic_core", "annotated_types", "typing_inspection", "core")
+PASSTHROUGH = (
+    "pydantic",
+    "pydantic_core",
+    "annotated_types",
+    "typing_inspection",
+    "core",
+    "zoneinfo",
+    "workflows.policy",
+)
 
 
 def workflow_runner() -> SandboxedWorkflowRunner:

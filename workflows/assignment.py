@@ -579,6 +579,7 @@ class AssignmentWorkflow:
         s.term += 1
         s.term_start = old_end + timedelta(days=1)
         s.phase = Phase.ACTIVE
+        s.pending_decision = None
         s.renewal_decision = "renew"
         s.renewal_decided_at = self._now()
         self._next_term = True

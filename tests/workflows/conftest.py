@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -60,6 +61,7 @@ class Lifecycle:
         self.client: Client = env.client
         self.pool = pool
         self.task_queue = task_queue
+        self.started: list[str] = []
 
     async def today(self) -> date:
         return (await self.env.get_current_time()).date()
@@ -69,12 +71,23 @@ class Lifecycle:
 
     async def start(self, assignment: Assignment) -> WorkflowHandle[Any, Any]:
         anchor = await self.env.get_current_time()
+        self.started.append(workflow_id_for(assignment.assignment_id))
         return await self.client.start_workflow(
             AssignmentWorkflow.run,
             AssignmentWorkflowInput(assignment=assignment, clock=ClockSpec(anchor=anchor)),
             id=workflow_id_for(assignment.assignment_id),
             task_queue=self.task_queue,
         )
+
+    def handle(self, workflow_id: str) -> WorkflowHandle[Any, AssignmentState]:
+        """The latest run of the assignment's workflow (after continue-as-new too)."""
+        return self.client.get_workflow_handle_for(AssignmentWorkflow.run, workflow_id)
+
+    async def stop_all(self) -> None:
+        """Leaves no running workflow behind: a timer nobody serves stalls time skipping."""
+        for workflow_id in self.started:
+            with contextlib.suppress(Exception):
+                await self.client.get_workflow_handle(workflow_id).terminate("test over")
 
     async def state(self, handle: WorkflowHandle[Any, Any]) -> AssignmentState:
         fresh = self.client.get_workflow_handle(handle.id)
@@ -145,7 +158,11 @@ async def lifecycle(
 ) -> AsyncIterator[Lifecycle]:
     task_queue = f"test-{uuid.uuid4().hex[:8]}"
     async with build_worker(env.client, pool, settings, task_queue=task_queue):
-        yield Lifecycle(env, pool, task_queue)
+        driver = Lifecycle(env, pool, task_queue)
+        try:
+            yield driver
+        finally:
+            await driver.stop_all()
 
 
 def make_assignment(assignment_id: str, start: date, end: date, **overrides: Any) -> Assignment:
