@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -167,7 +168,26 @@ def response_for(exc: BaseException) -> Response | None:
     return None
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app takes on this path (Starlette names only the first
+    route's methods in `Allow`; RFC 9110 wants them all)."""
+    scope = {k: v for k, v in request.scope.items() if k not in ("route", "endpoint")}
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**scope, "method": method})[0] is Match.FULL
+            for route in request.app.routes
+        )
+    ]
+
+
 async def _handle(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, StarletteHTTPException) and exc.status_code == 405:
+        exc.headers = {**(exc.headers or {}), "Allow": ", ".join(allowed_methods(request))}
     response = response_for(exc)
     if response is None:  # pragma: no cover - only registered for the types above
         raise exc
