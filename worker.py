@@ -12,12 +12,12 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
-from activities.mail import MailActivities, MailConfig
 from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.access import AccessActivities
+from activities.mail import MailActivities, MailConfig
 from activities.notify import NotifyActivities
 from activities.records import RecordActivities
 from core.settings import Settings, get_settings
