@@ -55,6 +55,17 @@ def _mask_secrets(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict
     return event_dict
 
 
+def _structured_temporal_loggers() -> None:
+    """temporalio's activity and workflow loggers append their context to the message text; it
+    is kept as a field instead (`temporal_activity`, `temporal_workflow`), so say it once."""
+    try:
+        from temporalio import activity, workflow
+    except ImportError:  # pragma: no cover - temporalio is a dependency
+        return
+    activity.logger.activity_info_on_message = False
+    workflow.logger.workflow_info_on_message = False
+
+
 def _resolve_level(settings: Settings | None, level: str | int | None) -> int:
     chosen: str | int = (
         level
@@ -158,6 +169,7 @@ def configure_logging(
     root.setLevel(log_level)
     for name, quiet_level in _QUIET.items():
         logging.getLogger(name).setLevel(max(quiet_level, log_level))
+    _structured_temporal_loggers()
     # uvicorn installs its own handlers when given a log config; we run it with none, so its
     # records propagate to the root handler like everyone else's.
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
