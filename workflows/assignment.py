@@ -122,8 +122,7 @@ class AssignmentWorkflow:
                 continue
             step = self._next_step()
             if step is None:  # nothing timed left: wait for a change
-                version = self._version
-                await workflow.wait_condition(lambda v=version: self._version != v)
+                await self._wait_for_change()
                 continue
             if not await self._sleep_until(step):
                 continue  # a change woke us: draw the schedule again
@@ -570,6 +569,10 @@ class AssignmentWorkflow:
         except TimeoutError:
             return True
         return False
+
+    async def _wait_for_change(self) -> None:
+        version = self._version
+        await workflow.wait_condition(lambda: self._version != version)
 
     def _changed(self) -> None:
         self._version += 1
