@@ -4,9 +4,10 @@ An expected failure (a setting missing, a service out of reach, a port taken) en
 with one line `lifecycle: error: ...` on stderr and a non-zero status, never a traceback.
 
 `lifecycle dev` supervises real child processes, each in its own process group so that stopping
-it takes its own children too: the Temporal dev server, a worker and the API (all three
-`python -m cli ...` or the `temporal` binary), plus an embedded PostgreSQL started by pg_ctl.
-Their output is echoed with a name prefix and kept in `$LIFECYCLE_HOME/logs/<name>.log`.
+one stops whatever it started too: the Temporal dev server (the `temporal` binary), a worker and
+the API (`python -m cli worker|api`). Their output is echoed with a name prefix and kept in
+`$LIFECYCLE_HOME/logs/<name>.log`. The embedded PostgreSQL is started by pg_ctl (it runs on its
+own) and stopped by `dev` on the way out, whatever ends it short of SIGKILL.
 """
 
 from __future__ import annotations
@@ -65,10 +66,6 @@ CHECK_TIMEOUT = 10.0  # reaching PostgreSQL or Temporal before a command starts
 
 class CliError(Exception):
     """An expected failure: printed as one line, no traceback."""
-
-
-class _Stopped(Exception):
-    """A stop was requested (SIGINT/SIGTERM) while `dev` was still starting."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -480,10 +477,20 @@ class Child:
                 self.echo.write(f"{self.name:<8} | {text}\n")
                 self.echo.flush()
 
-    def failure(self, doing: str) -> CliError:
-        detail = f": {self.last_line[:200]}" if self.last_line else ""
-        status = f"{self.name} exited with status {self.returncode} {doing}"
-        return CliError(f"{status}{detail} (log: {self.log_path})")
+    def failure(self, when: str) -> CliError:
+        """The one line that says this child ended `when` ("while starting", "unexpectedly")."""
+        code = self.returncode or 0
+        if code < 0:
+            try:
+                by = signal.Signals(-code).name
+            except ValueError:
+                by = f"signal {-code}"
+            what = f"{self.name} was killed by {by} {when}"
+        else:
+            what = f"{self.name} exited with status {code} {when}"
+            if self.last_line:  # usually the error it printed last
+                what += f": {self.last_line[:300]}"
+        return CliError(f"{what} (log: {self.log_path})")
 
     def kill(self) -> None:
         if self.process is not None and self.process.returncode is None:
@@ -561,7 +568,7 @@ class DevStack:
                 main.result()  # a CliError when a start failed or a child died
                 return 0
             main.cancel()
-            with contextlib.suppress(asyncio.CancelledError, _Stopped):
+            with contextlib.suppress(asyncio.CancelledError):
                 await main
             return 0
         finally:
@@ -744,10 +751,12 @@ class DevStack:
         async def ready() -> bool:
             nonlocal client
             try:
-                with socket.create_connection((DEV_TEMPORAL_HOST, self.temporal_port), 1):
-                    pass
+                _, writer = await asyncio.wait_for(
+                    asyncio.open_connection(DEV_TEMPORAL_HOST, self.temporal_port), 1
+                )
+                writer.close()
                 client = await _connect_temporal(self.settings, self.temporal_address)
-            except (OSError, CliError):
+            except (OSError, TimeoutError, CliError):
                 return False
             return True
 
@@ -758,20 +767,13 @@ class DevStack:
     async def _prepare_database(self) -> None:
         import asyncpg
 
-        from db import api_keys
         from db.migrate import migrate
 
         try:
             applied = await migrate(self.database_url)
-            conn = await asyncpg.connect(self.database_url, timeout=CHECK_TIMEOUT)
-            try:
-                await api_keys.ensure(
-                    conn, "bootstrap admin (lifecycle dev)", "admin", self.credentials["admin_key"]
-                )
-            finally:
-                await conn.close()
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            raise CliError(f"cannot prepare the database: {_one_line(exc)}") from None
+            raise CliError(f"the migrations failed: {_one_line(exc)}") from None
+        # The admin key itself is stored by the API at its start (LIFECYCLE_ADMIN_KEY).
         log.info("dev.migrated", applied=applied or "nothing new")
 
     async def _wait_for_api(self, child: Child) -> None:
@@ -850,8 +852,8 @@ class DevStack:
             days = 86400 / self.clock_speed
             lines.insert(-1, f"  Clock           x{self.clock_speed:g} (a day every {days:g} s)")
         if self.demo:
-            ids = ", ".join(a["assignment_id"] for a in DEMO_PLAN)
-            lines.append(f"  Demo            {ids}; the demo manager decides their renewals")
+            for plan in DEMO_PLAN:
+                lines.append(f"  Demo            {plan['assignment_id']}: {plan['story']}")
             lines.append("")
         lines.append("Press Ctrl-C to stop.")
         print("\n".join(lines), flush=True)
@@ -922,24 +924,31 @@ class DevStack:
         import httpx
 
         headers = {"Authorization": f"Bearer {self.credentials['admin_key']}"}
-        async with httpx.AsyncClient(base_url=self.api_url, headers=headers, timeout=30) as http:
-            bodies = await self._demo_bodies(http)
-            for body in bodies:
-                response = await http.post("/v1/assignments", json=body)
-                if response.status_code in (200, 201):
-                    log.info(
-                        "dev.demo_assignment",
-                        assignment_id=body["assignment_id"],
-                        created=response.status_code == 201,
-                    )
-                else:
-                    log.warning(
-                        "dev.demo_assignment_refused",
-                        assignment_id=body["assignment_id"],
-                        status=response.status_code,
-                        detail=response.text[:300],
-                    )
+        try:
+            async with httpx.AsyncClient(
+                base_url=self.api_url, headers=headers, timeout=30
+            ) as http:
+                await self._post_demo_assignments(http)
+        except httpx.HTTPError as exc:
+            raise CliError(f"the demo could not reach the API: {_one_line(exc)}") from None
         self._demo_task = asyncio.create_task(self._demo_manager(), name="demo-manager")
+
+    async def _post_demo_assignments(self, http: httpx.AsyncClient) -> None:
+        for body in await self._demo_bodies(http):
+            response = await http.post("/v1/assignments", json=body)
+            if response.status_code in (200, 201):
+                log.info(
+                    "dev.demo_assignment",
+                    assignment_id=body["assignment_id"],
+                    created=response.status_code == 201,
+                )
+            else:
+                log.warning(
+                    "dev.demo_assignment_refused",
+                    assignment_id=body["assignment_id"],
+                    status=response.status_code,
+                    detail=response.text[:300],
+                )
 
     async def _demo_bodies(self, http: httpx.AsyncClient) -> list[dict[str, Any]]:
         """The seeded bodies: those of the first demo start (kept in the home, so a second start
