@@ -20,7 +20,7 @@ module loads nothing but temporalio, pydantic and its own types into the sandbox
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -116,6 +116,10 @@ class AssignmentWorkflow:
         while self._state.phase not in CLOSED_PHASES and not self._next_term:
             if workflow.info().is_continue_as_new_suggested():
                 break
+            if self._invitations_outdated():
+                async with self._lock:
+                    await self._resend_invitations()
+                continue
             if self._ready_to_complete():
                 async with self._lock:
                     await self._complete()
@@ -170,15 +174,42 @@ class AssignmentWorkflow:
         mails = [self._mail(MailKind.WELCOME)]
         if a.buddy:
             mails.append(self._mail(MailKind.BUDDY_INTRODUCTION))
-        mails += [
-            self._mail(MailKind.TEAM_EVENT_INVITATION, occurrence=str(i))
-            for i in range(len(a.team_events))
-        ]
+        mails += self._invitations()
         await asyncio.gather(*mails)
         await self._record(
             self._entry(step.key, "Onboarding: welcome, kick-off invitation and tool access sent")
         )
         await self._publish_phase()
+
+    def _invitations(self) -> list[Coroutine[Any, Any, None]]:
+        """The team's recurring events, to the freelancer like to any team member."""
+        s = self._state
+        s.invitations_until = s.assignment.end_date if s.assignment.team_events else None
+        return [
+            self._mail(
+                MailKind.TEAM_EVENT_INVITATION, occurrence=str(i), revision=s.invitations_revision
+            )
+            for i in range(len(s.assignment.team_events))
+        ]
+
+    def _invitations_outdated(self) -> bool:
+        s = self._state
+        return (
+            s.phase in (Phase.ONBOARDING, Phase.ACTIVE, Phase.RENEWAL_REVIEW)
+            and s.invitations_until is not None
+            and s.invitations_until != s.assignment.end_date
+        )
+
+    async def _resend_invitations(self) -> None:
+        """A moved end date updates the series in the freelancer's calendar (same UID)."""
+        self._state.invitations_revision += 1
+        await asyncio.gather(*self._invitations())
+        await self._record(
+            self._entry(
+                f"invitations:{self._state.invitations_revision}",
+                f"Team event invitations updated to end on {self._state.assignment.end_date}",
+            )
+        )
 
     async def _start(self, step: Step) -> None:
         self._state.phase = Phase.ACTIVE
@@ -648,6 +679,7 @@ class AssignmentWorkflow:
         occurrence: str = "",
         note: str | None = None,
         term: int | None = None,
+        revision: int = 0,
     ) -> None:
         """Sends one mail; a permanent refusal is put on the timeline, never stops the story."""
         try:
@@ -660,6 +692,7 @@ class AssignmentWorkflow:
                     state=self._view(),
                     at=self._now(),
                     note=note,
+                    revision=revision,
                 ),
                 result_type=SendMailResult,
                 start_to_close_timeout=timedelta(minutes=1),

@@ -169,6 +169,10 @@ class AssignmentState(Model):
     renewal_decided_at: datetime | None = None
     feedback_received_at: datetime | None = None
     ended_at: datetime | None = None
+    # The end date the team-event invitations were last sent with, and their revision (SEQUENCE):
+    # a moved end date re-sends them so the series ends when the assignment does.
+    invitations_until: date | None = None
+    invitations_revision: int = 0
 
 
 class AssignmentWorkflowInput(Model):

@@ -99,6 +99,16 @@ async def test_whole_story_signed_to_completed(lifecycle: Lifecycle, unique_id: 
     assert (await lifecycle.client.get_workflow_handle(handle.id).describe()).run_id != first_run
     assert "renewal_outcome" in await lifecycle.mail_kinds(unique_id)
     await lifecycle.save_history(term_1, "whole-story-term-1")
+    # the team's Friday demo now runs until the new end date: same UID, higher SEQUENCE
+    invites = await lifecycle.eventually(
+        lambda: lifecycle.mails(unique_id),
+        lambda ms: sum(m["kind"] == "team_event_invitation" for m in ms) == 2,
+        "updated team event invitation",
+    )
+    first, updated = [m for m in invites if m["kind"] == "team_event_invitation"]
+    assert "SEQUENCE:0" in first["calendar"] and "SEQUENCE:1" in updated["calendar"]
+    uid = next(line for line in first["calendar"].splitlines() if line.startswith("UID:"))
+    assert uid in updated["calendar"]
 
     # term 2 ends: decision `end`, offboarding at the end date
     handle = lifecycle.client.get_workflow_handle(handle.id)
@@ -424,4 +434,5 @@ async def test_thirty_renewals_keep_each_history_short(
         run = lifecycle.client.get_workflow_handle(handle.id, run_id=run_id)
         lengths.append(len((await run.fetch_history()).events))
     assert len(set(runs)) == 30
+    print("history lengths per run:", lengths)
     assert max(lengths) < 200, lengths
