@@ -1,0 +1,443 @@
+"""Tool access over SCIM 2.0 (RFC 7643/7644): the `Provisioner` the access activity calls.
+
+The account
+    One user per assignment, found by `externalId` = the assignment id (`filter=externalId eq
+    "..."`), created when absent with `userName` = the freelancer's email, `name`,
+    `displayName`, the email (work, primary) and `active: true`. It is looked up again at the
+    start of every call, so a retry after a create whose answer was lost finds the user instead of
+    creating a second one; a create answered 409 (a concurrent create) is followed by the same
+    look-up. A 409 with no user of that `externalId` to be found means the `userName` belongs to
+    another account: a permanent `ProviderRejected`. A deactivation never creates a user.
+
+The groups
+    One group per tool, found by `displayName` and created when absent (a 409 on the create is
+    followed by a look-up). A provider that does not keep group names unique may end up with two
+    groups of one name after concurrent creates: the oldest (`meta.created`, then `id`) is the
+    tool's group for every caller, and a group this provisioner has just created and finds younger
+    than another of the same name is deleted again.
+
+Membership (PATCH on the group, no version condition: a membership change commutes)
+    Grant: `{"op": "add", "path": "members", "value": [{"value": user id}]}`; a 409 (a strict
+    provider's "already a member") is success. Revoke: `{"op": "remove", "path": 'members[value
+    eq "user id"]'}`; a 400 `noTarget` (not a member) and a 404 (group gone) are success.
+    Deactivation removes the user from the revoked tools' groups and from every catalogue group
+    the provider says holds the user (`filter=members[value eq "user id"]`; every catalogue group
+    when the provider cannot filter on members), then PATCHes `active: false`; a 404 there (the
+    user already deleted) is success. A grant PATCHes `active: true` when the user is inactive.
+
+Stale versions: a PATCH answered 412 re-reads the resource and is sent again on its fresh
+version (`If-Match`), at most `PRECONDITION_RETRIES` times within the call; then it fails as a
+transient error.
+
+Failures: 408, 429, 5xx (except 501), timeouts and connection errors raise `ScimUnavailable`, an
+ordinary exception that Temporal's retry policy retries with backoff; nothing here loops on them.
+Any other refusal (401, 403, 400 other than the tolerated ones, 404 on what must exist, 501) or an
+answer that is not SCIM raises a non-retryable `ApplicationError` of type `ProviderRejected`;
+a freelancer the provider's models refuse (an email that is no address) raises `InvalidInput`.
+Every step is idempotent, so the whole call can be repeated after a failure at any point.
+
+The HTTP client is httpx: scim2-client 0.13 ships its network engine for `httpx2` only, so
+`_HttpxScimClient` is the same few lines over the httpx the project already uses.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Iterable
+from datetime import UTC, datetime
+from typing import Any, TypeVar, cast
+
+import httpx
+from pydantic import ValidationError
+from scim2_client import (
+    BaseAsyncSCIMClient,
+    RequestNetworkException,
+    SCIMClientException,
+)
+from scim2_models import (
+    Email,
+    Group,
+    ListResponse,
+    Name,
+    Resource,
+    SCIMException,
+    ScimProvider,
+    User,
+)
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from core.errors import INVALID_INPUT, PROVIDER_REJECTED
+from core.settings import Settings
+from workflows.types import Person
+
+PRECONDITION_RETRIES = 3
+PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+DEFAULT_TIMEOUT = 15.0  # seconds per request; the activity's start-to-close is two minutes
+
+T = TypeVar("T")
+R = TypeVar("R", bound=Resource[Any])
+
+
+class ScimUnavailable(Exception):
+    """A transient failure of the SCIM provider: the activity is retried by Temporal."""
+
+
+class _Answer(Exception):
+    """A SCIM request answered with an error status (what the steps decide on)."""
+
+    def __init__(self, what: str, status: int, scim_type: str, detail: str) -> None:
+        super().__init__(f"{what}: {status}{f' {scim_type}' if scim_type else ''} {detail}".strip())
+        self.status = status
+        self.scim_type = scim_type
+
+    @property
+    def transient(self) -> bool:
+        return self.status in (408, 429) or (self.status >= 500 and self.status != 501)
+
+    def failure(self) -> Exception:
+        if self.transient:
+            return ScimUnavailable(str(self))
+        return ApplicationError(
+            f"the SCIM provider refused {self}", type=PROVIDER_REJECTED, non_retryable=True
+        )
+
+
+class _HttpxScimClient(BaseAsyncSCIMClient):
+    """scim2-client's asynchronous client over an `httpx.AsyncClient`."""
+
+    def __init__(self, client: httpx.AsyncClient, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.client = client
+
+    def _stays_under_base_url(self, endpoint: str) -> bool:
+        base = self.client.base_url
+        try:
+            url = self.client.build_request("GET", endpoint).url
+        except httpx.InvalidURL:
+            return False
+        return (
+            url.scheme == base.scheme
+            and url.netloc == base.netloc
+            and (url.raw_path.startswith(base.raw_path))
+        )
+
+    def _parse_json(self, response: Any) -> Any:
+        return cast(httpx.Response, response).json()
+
+    async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        try:
+            return await self.client.request(method, url, **kwargs)
+        except httpx.RequestError as exc:
+            error = RequestNetworkException()
+            error.add_note(repr(exc))
+            raise error from exc
+
+
+def _literal(value: str) -> str:
+    """A string as a SCIM filter value (a JSON string)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _oldest_first(resources: Iterable[R]) -> list[R]:
+    def key(r: R) -> tuple[datetime, str]:
+        created = r.meta.created if r.meta and r.meta.created else None
+        return (created or datetime.max.replace(tzinfo=UTC), r.id or "")
+
+    return sorted(resources, key=key)
+
+
+def _user_for(assignment_id: str, person: Person) -> User:
+    given, _, family = person.name.strip().partition(" ")
+    try:
+        return User(
+            user_name=person.email,
+            external_id=assignment_id,
+            display_name=person.name,
+            name=Name(formatted=person.name, given_name=given or None, family_name=family or None),
+            emails=[Email(value=person.email, type=Email.Type.work, primary=True)],
+            active=True,
+        )
+    except ValidationError as exc:
+        raise ApplicationError(
+            f"the freelancer of {assignment_id} cannot be a SCIM user: "
+            f"{exc.errors()[0].get('msg', 'invalid')}",
+            type=INVALID_INPUT,
+            non_retryable=True,
+        ) from None
+
+
+class ScimProvisioner:
+    """Grants tools as SCIM group memberships of one user per assignment (see the module)."""
+
+    name = "scim"
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        catalogue: Iterable[str] = (),
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._http = httpx.AsyncClient(
+            base_url=base_url, headers=headers, timeout=httpx.Timeout(timeout)
+        )
+        self._scim = _HttpxScimClient(self._http, provider=ScimProvider(models=[User, Group]))
+        self._catalogue = list(dict.fromkeys(catalogue))
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ScimProvisioner:
+        if not settings.scim_url:
+            raise ValueError("LIFECYCLE_SCIM_URL is not set")
+        return cls(settings.scim_url, settings.scim_token, settings.tools)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def apply(
+        self,
+        assignment_id: str,
+        freelancer: Person,
+        grant: list[str],
+        revoke: list[str],
+        active: bool,
+    ) -> None:
+        try:
+            if active:
+                user_id = await self._active_user(assignment_id, freelancer)
+                for tool in grant:
+                    await self._add_member(tool, user_id)
+                for tool in revoke:
+                    await self._remove_member(tool, user_id)
+            else:
+                await self._deactivate(assignment_id, revoke)
+        except _Answer as answer:
+            raise answer.failure() from answer
+
+    # ------------------------------------------------------------------ the user
+
+    async def _active_user(self, assignment_id: str, freelancer: Person) -> str:
+        user = await self._find_user(assignment_id)
+        if user is None:
+            try:
+                user = await self._create(_user_for(assignment_id, freelancer), "create user")
+                self._log("created SCIM user %s", user.id, assignment_id=assignment_id)
+            except _Answer as answer:
+                if answer.status != 409:
+                    raise
+                user = await self._find_user(assignment_id)
+                if user is None:
+                    raise ApplicationError(
+                        "the SCIM provider has another account with the userName of the "
+                        f"freelancer of {assignment_id}",
+                        type=PROVIDER_REJECTED,
+                        non_retryable=True,
+                    ) from answer
+        user_id = cast(str, user.id)
+        if user.active is False:
+            if not await self._set_active(user_id, True):
+                raise ScimUnavailable(f"the SCIM user of {assignment_id} vanished; look again")
+            self._log("reactivated SCIM user %s", user_id, assignment_id=assignment_id)
+        return user_id
+
+    async def _find_user(self, assignment_id: str) -> User | None:
+        users = await self._search(
+            User, "find user", {"filter": f"externalId eq {_literal(assignment_id)}"}
+        )
+        if len(users) > 1:
+            activity.logger.warning(
+                "%d SCIM users have the externalId %s; using the oldest",
+                len(users),
+                assignment_id,
+                extra={"assignment_id": assignment_id},
+            )
+        return users[0] if users else None
+
+    async def _set_active(self, user_id: str, active: bool) -> bool:
+        """False when the user is gone."""
+        operation = {"op": "replace", "path": "active", "value": active}
+        return await self._patch(User, user_id, operation, "set user active")
+
+    async def _deactivate(self, assignment_id: str, revoke: list[str]) -> None:
+        user = await self._find_user(assignment_id)
+        if user is None:
+            self._log("no SCIM user to deactivate", assignment_id=assignment_id)
+            return
+        user_id = cast(str, user.id)
+        groups = {g.id: g for g in await self._groups_holding(user_id, revoke)}
+        for tool in revoke:  # whatever the provider's filter found
+            groups.update((g.id, g) for g in await self._groups_named(tool) if g.id not in groups)
+        for group in groups.values():
+            await self._remove_from(group, user_id)
+        await self._set_active(user_id, False)  # a user already deleted is as good
+        self._log("deactivated SCIM user %s", user_id, assignment_id=assignment_id)
+
+    # ------------------------------------------------------------------ the groups
+
+    async def _groups_named(self, tool: str) -> list[Group]:
+        groups = await self._search(
+            Group,
+            f"find group {tool}",
+            {"filter": f"displayName eq {_literal(tool)}", "excludedAttributes": ["members"]},
+        )
+        # A provider may match case-insensitively; the tool's group has exactly its name.
+        return [g for g in groups if g.display_name == tool]
+
+    async def _group_for(self, tool: str) -> Group:
+        groups = await self._groups_named(tool)
+        if groups:
+            return groups[0]
+        try:
+            created = await self._create(Group(display_name=tool), f"create group {tool}")
+        except _Answer as answer:
+            if answer.status != 409:
+                raise
+            groups = await self._groups_named(tool)
+            if not groups:
+                raise ScimUnavailable(f"group {tool} refused as existing, then not found") from None
+            return groups[0]
+        self._log("created SCIM group %s (%s)", tool, created.id)
+        groups = await self._groups_named(tool)
+        if groups and groups[0].id != created.id:
+            # Created concurrently with an older one, which is the tool's group for everyone.
+            try:
+                await self._delete(Group, cast(str, created.id), f"delete duplicate group {tool}")
+            except (_Answer, ScimUnavailable) as exc:
+                activity.logger.warning("duplicate SCIM group %s left: %s", created.id, exc)
+            return groups[0]
+        return created
+
+    async def _groups_holding(self, user_id: str, revoke: list[str]) -> list[Group]:
+        """The catalogue groups (and the revoked tools' groups) that hold the user."""
+        names = set(self._catalogue) | set(revoke)
+        try:
+            groups = await self._search(
+                Group,
+                "find the user's groups",
+                {"filter": f"members[value eq {_literal(user_id)}]", "attributes": ["displayName"]},
+            )
+        except _Answer as answer:
+            if answer.transient or answer.status not in (400, 403, 501):
+                raise
+            # No filtering on members here: every catalogue group, one by one.
+            return [g for tool in sorted(names) for g in await self._groups_named(tool)]
+        return [g for g in groups if g.display_name in names]
+
+    async def _add_member(self, tool: str, user_id: str) -> None:
+        operation = {"op": "add", "path": "members", "value": [{"value": user_id}]}
+        for _ in range(PRECONDITION_RETRIES):
+            group = await self._group_for(tool)
+            try:
+                if await self._patch(Group, cast(str, group.id), operation, f"add to {tool}"):
+                    return
+            except _Answer as answer:
+                if answer.status == 409:  # already a member
+                    return
+                raise
+            # The group was deleted between the look-up and the PATCH: look (or create) again.
+        raise ScimUnavailable(f"group {tool} keeps disappearing")
+
+    async def _remove_member(self, tool: str, user_id: str) -> None:
+        for group in await self._groups_named(tool):
+            await self._remove_from(group, user_id)
+
+    async def _remove_from(self, group: Group, user_id: str) -> None:
+        operation = {"op": "remove", "path": f"members[value eq {_literal(user_id)}]"}
+        try:
+            await self._patch(
+                Group, cast(str, group.id), operation, f"remove from {group.display_name}"
+            )
+        except _Answer as answer:
+            if answer.status == 400 and answer.scim_type == "noTarget":  # not a member
+                return
+            raise
+
+    # ------------------------------------------------------------------ requests
+
+    async def _patch(
+        self, model: type[R], resource_id: str, operation: dict[str, Any], what: str
+    ) -> bool:
+        """Sends one PATCH; False when the resource is gone (404). A 412 re-reads the resource
+        and sends the PATCH again on its fresh version, at most PRECONDITION_RETRIES times."""
+        patch = {"schemas": [PATCH_OP], "Operations": [operation]}
+        headers: dict[str, str] = {}
+        for attempt in range(PRECONDITION_RETRIES + 1):
+            try:
+                await self._call(
+                    what,
+                    self._client.modify(
+                        model, resource_id, patch, expected_status_codes=None, headers=headers
+                    ),
+                )
+                return True
+            except _Answer as answer:
+                if answer.status == 404:
+                    return False
+                if answer.status != 412 or attempt == PRECONDITION_RETRIES:
+                    raise
+            fresh = await self._read(model, resource_id, f"{what} (read again)")
+            if fresh is None:
+                return False
+            version = fresh.meta.version if fresh.meta else None
+            headers = {"If-Match": version} if version else {}
+        raise AssertionError("unreachable")
+
+    async def _read(self, model: type[R], resource_id: str, what: str) -> R | None:
+        """The resource (without a group's members), or None when it is gone."""
+        params = {"excludedAttributes": ["members"]} if model is Group else None
+        try:
+            found = await self._call(
+                what,
+                self._client.query(model, resource_id, params, expected_status_codes=None),
+            )
+        except _Answer as answer:
+            if answer.status == 404:
+                return None
+            raise
+        return cast(R, found)
+
+    async def _search(self, model: type[R], what: str, params: dict[str, Any]) -> list[R]:
+        """The resources a search finds, oldest first (one page: the filters here match few)."""
+        found = await self._call(
+            what, self._client.query(model, params, expected_status_codes=None)
+        )
+        return _oldest_first(cast(ListResponse[R], found).resources or [])
+
+    async def _create(self, resource: R, what: str) -> R:
+        created = await self._call(what, self._client.create(resource, expected_status_codes=None))
+        return cast(R, created)
+
+    async def _delete(self, model: type[R], resource_id: str, what: str) -> None:
+        await self._call(what, self._client.delete(model, resource_id, expected_status_codes=None))
+
+    @property
+    def _client(self) -> Any:
+        # scim2-client's overloads do not follow a model passed as a variable.
+        return self._scim
+
+    async def _call(self, what: str, request: Awaitable[T]) -> T:
+        """Awaits a scim2-client request: an error answer becomes an `_Answer`, no answer a
+        `ScimUnavailable`, an answer that is not SCIM a permanent `ProviderRejected`."""
+        try:
+            return await request
+        except RequestNetworkException as exc:
+            cause = exc.__cause__
+            raise ScimUnavailable(f"{what}: {cause!r}" if cause else what) from exc
+        except SCIMException as exc:
+            raise _Answer(what, int(exc.status), exc.scim_type or "", exc.detail) from exc
+        except SCIMClientException as exc:
+            status = getattr(exc.source, "status_code", None)
+            if isinstance(status, int) and not 200 <= status < 300:
+                raise _Answer(what, status, "", str(exc)) from exc
+            raise ApplicationError(
+                f"{what}: the SCIM provider's answer is not SCIM: {exc}",
+                type=PROVIDER_REJECTED,
+                non_retryable=True,
+            ) from exc
+
+    @staticmethod
+    def _log(message: str, *args: object, assignment_id: str | None = None) -> None:
+        extra = {"assignment_id": assignment_id} if assignment_id else None
+        activity.logger.info(message, *args, extra=extra)
