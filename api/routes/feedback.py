@@ -1,0 +1,440 @@
+"""GET/POST /feedback/{token}: the exit-feedback form a leaving freelancer opens from the
+`exit_feedback` mail (and its reminder).
+
+The link is the only credential: a signed token (core.tokens) bound to one assignment, checked
+against the deployment clock (assignment time, like the expiry the mail wrote into it), and used
+once (db.feedback keys the answers by assignment and by token id, so a second submission, even a
+racing one, writes nothing). There is no key, cookie or session a cross-site request could ride
+on; the form posts back to its own link.
+
+Answers are stored first and then told to the workflow as its `submit_feedback` update (with the
+rating only: the words stay in PostgreSQL). A workflow that refuses (no longer offboarding) or has
+closed does not lose them: the freelancer is thanked either way. A repeated POST tells the
+workflow again under the same update id, so a first attempt that found Temporal unreachable is
+made good without ever applying twice.
+
+Every answer is an HTML page in the assignment's language (en, nl, fr; the browser's
+Accept-Language when the assignment is unknown), with `Cache-Control: no-store`, no referrer and
+a CSP that allows nothing but the page's own inline style:
+
+    200 the form / thank you       404 link not valid (forged, malformed, unknown assignment)
+    409 already answered           410 link expired
+    422 the form again, with the errors and what was typed     503 could not store, try again
+
+Neither the token nor the answers are ever logged. The request middleware logs the path, which
+here is the token, so the route puts its template in the path's place before anything is logged.
+These pages are not part of the JSON API's OpenAPI document.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+import asyncpg
+import jinja2
+import structlog
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+from markupsafe import Markup
+
+from api.commands import Lifecycle
+from api.deps import AppClock, AppSettings, Assignments, Db
+from api.problems import Problem
+from core.clock import Clock
+from core.tokens import FeedbackClaim, TokenError, read_feedback_token
+from db import assignments, feedback
+from workflows.assignment import AssignmentWorkflow
+from workflows.types import SubmitFeedbackInput
+
+log = structlog.get_logger("api")
+
+LANGUAGES = ("en", "nl", "fr")
+FALLBACK_LANGUAGE = "en"
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+PAGES = TEMPLATES / "feedback"
+
+TEXT_LIMIT = 4000  # characters per free-text answer
+RATINGS = ("1", "2", "3", "4", "5")
+COME_BACK = ("yes", "maybe", "no")
+TEXT_FIELDS = ("felt_part", "not_part")
+MAX_FIELDS = 20  # a real form sends 5; anything far above is not our form
+# How long the freelancer waits for the workflow to take the feedback (answers are stored by then).
+NOTIFY_TIMEOUT = 15.0
+
+# Storage that did not answer: the freelancer is asked to try again, the link still works.
+_UNAVAILABLE = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
+
+
+def _token_out_of_logs(request: Request) -> None:
+    """The path is the credential: what the request middleware logs is the route's template."""
+    request.scope["path"] = "/feedback/{token}"
+
+
+router = APIRouter(
+    tags=["feedback"], include_in_schema=False, dependencies=[Depends(_token_out_of_logs)]
+)
+
+
+# ------------------------------------------------------------------------------- rendering
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+@cache
+def _messages(language: str) -> dict[str, str]:
+    return json.loads((PAGES / "messages" / f"{language}.json").read_text("utf-8"))
+
+
+@cache
+def _style() -> tuple[Markup, str]:
+    """The page's CSS (inlined) and its CSP hash source, so no other style can apply."""
+    css = (PAGES / "feedback.css").read_text("utf-8")
+    digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
+    return Markup(css), f"'sha256-{digest}'"
+
+
+def _headers() -> dict[str, str]:
+    _, style_source = _style()
+    return {
+        "Cache-Control": "no-store",
+        "Content-Security-Policy": (
+            f"default-src 'none'; style-src {style_source}; img-src 'none'; "
+            "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+        ),
+        "Referrer-Policy": "no-referrer",
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "X-Robots-Tag": "noindex, nofollow",
+    }
+
+
+class Texts:
+    """The pages' words in one language; a missing one falls back to English."""
+
+    def __init__(self, language: str | None) -> None:
+        self.language = language if language in LANGUAGES else FALLBACK_LANGUAGE
+
+    def __call__(self, key: str, **values: Any) -> str:
+        text = _messages(self.language).get(key) or _messages(FALLBACK_LANGUAGE)[key]
+        return text.format(**values) if values else text
+
+
+def _render(status: int, template: str, texts: Texts, **context: Any) -> HTMLResponse:
+    css, _ = _style()
+    html = (
+        _environment()
+        .get_template(f"feedback/{template}")
+        .render(lang=texts.language, t=texts, css=css, **context)
+    )
+    return HTMLResponse(html, status_code=status, headers=_headers())
+
+
+def _page(
+    status: int, texts: Texts, title: str, *paragraphs: str, signature: str | None = None
+) -> HTMLResponse:
+    return _render(
+        status,
+        "message.html.j2",
+        texts,
+        title=title,
+        paragraphs=list(paragraphs),
+        signature=signature,
+    )
+
+
+def _browser_language(accept_language: str | None) -> str:
+    """The first of our languages the browser prefers (by q-value), else English."""
+    best, best_q = FALLBACK_LANGUAGE, 0.0
+    for part in (accept_language or "").split(",")[:32]:
+        tag, _, params = part.partition(";")
+        language = tag.strip().split("-")[0].lower()
+        q = 1.0
+        found = re.search(r"q\s*=\s*([0-9.]{1,5})", params)
+        if found:
+            try:
+                q = float(found.group(1))
+            except ValueError:
+                continue
+        if language in LANGUAGES and q > best_q:
+            best, best_q = language, q
+    return best
+
+
+# ------------------------------------------------------------------------------- the link
+
+
+@dataclass(frozen=True)
+class About:
+    """Who the form speaks to, from the read model."""
+
+    language: str
+    first_name: str
+    team: str
+    manager: str
+
+
+def _about(row: Any) -> About:
+    a = row["state"].get("assignment", {})
+    name = str(a.get("freelancer", {}).get("name") or "")
+    words = name.split()
+    return About(
+        language=str(a.get("language") or FALLBACK_LANGUAGE),
+        first_name=words[0] if words else name,
+        team=str(a.get("team") or ""),
+        manager=str(a.get("manager", {}).get("name") or ""),
+    )
+
+
+async def _open(
+    token: str, request: Request, pool: asyncpg.Pool, signing_key: str, clock: Clock
+) -> tuple[FeedbackClaim, About] | HTMLResponse:
+    """The claim and its assignment, or the page that says why the link cannot be used."""
+    texts = Texts(_browser_language(request.headers.get("accept-language")))
+    try:
+        claim = read_feedback_token(token, signing_key, clock.now())
+    except TokenError as exc:
+        log.info("feedback link refused", reason=exc.reason)
+        if exc.reason == "expired":
+            return _page(410, texts, texts("expired_title"), texts("expired_body"))
+        return _invalid(texts)
+    row = await assignments.get(pool, claim.assignment_id)
+    if row is None:  # signed by us, yet no such assignment (a database restored from before)
+        log.warning("feedback link for an unknown assignment", assignment_id=claim.assignment_id)
+        return _invalid(texts)
+    return claim, _about(row)
+
+
+def _invalid(texts: Texts) -> HTMLResponse:
+    return _page(404, texts, texts("invalid_title"), texts("invalid_body"))
+
+
+def _already_answered(about: About) -> HTMLResponse:
+    texts = Texts(about.language)
+    return _page(409, texts, texts("used_title"), texts("used_body"))
+
+
+def _unavailable(request: Request, exc: BaseException) -> HTMLResponse:
+    log.warning("feedback storage unavailable", error=type(exc).__name__)
+    texts = Texts(_browser_language(request.headers.get("accept-language")))
+    response = _page(503, texts, texts("unavailable_title"), texts("unavailable_body"))
+    response.headers["Retry-After"] = "60"
+    return response
+
+
+# ------------------------------------------------------------------------------- the form
+
+
+def _blank() -> dict[str, Any]:
+    return {"rating": "", "felt_part": "", "not_part": "", "come_back": "", "stay_in_touch": False}
+
+
+def _form(
+    about: About,
+    *,
+    status: int = 200,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+) -> HTMLResponse:
+    texts = Texts(about.language)
+    return _render(
+        status,
+        "form.html.j2",
+        texts,
+        title=texts("form_title"),
+        first_name=about.first_name,
+        team=about.team,
+        values=values or _blank(),
+        errors=errors or {},
+        anchors={
+            "rating": "rating-1",
+            "felt_part": "felt_part",
+            "not_part": "not_part",
+            "come_back": "come_back-yes",
+        },
+        limit=TEXT_LIMIT,
+    )
+
+
+def _fields(body: bytes, content_type: str | None) -> dict[str, str]:
+    """The submitted form (first value of each name); empty for anything but a URL-encoded one."""
+    if (content_type or "").split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
+        return {}
+    try:
+        pairs = parse_qsl(
+            body.decode("ascii", errors="replace"),
+            keep_blank_values=True,
+            max_num_fields=MAX_FIELDS,
+            errors="replace",
+        )
+    except ValueError:  # more fields than any version of this form has
+        return {}
+    fields: dict[str, str] = {}
+    for name, value in pairs:
+        fields.setdefault(name, value)
+    return fields
+
+
+def _text(value: str | None) -> str:
+    """A textarea's answer as typed: line breaks as `\\n` (a browser sends CRLF, and counts one
+    character for each), without NUL (which PostgreSQL's jsonb cannot hold), trimmed."""
+    value = (value or "").replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    return value.strip()
+
+
+def _validate(fields: dict[str, str], texts: Texts) -> tuple[dict[str, Any], dict[str, str]]:
+    """What was sent, cleaned (to store, or to show again), and one error per invalid field in
+    the form's order."""
+    values: dict[str, Any] = {
+        "rating": fields.get("rating", "").strip(),
+        "felt_part": _text(fields.get("felt_part")),
+        "not_part": _text(fields.get("not_part")),
+        "come_back": fields.get("come_back", "").strip(),
+        "stay_in_touch": bool(fields.get("stay_in_touch")),
+    }
+    errors: dict[str, str] = {}
+    if values["rating"] not in RATINGS:
+        errors["rating"] = texts("error_rating")
+    for name in TEXT_FIELDS:
+        if len(values[name]) > TEXT_LIMIT:
+            errors[name] = texts("error_too_long", limit=TEXT_LIMIT, count=len(values[name]))
+    if values["come_back"] and values["come_back"] not in COME_BACK:
+        errors["come_back"] = texts("error_come_back")
+    return values, errors
+
+
+def _thanks(about: About, stay_in_touch: bool) -> HTMLResponse:
+    texts = Texts(about.language)
+    paragraphs = [texts("thanks_body", team=about.team)]
+    if stay_in_touch:
+        paragraphs.append(texts("thanks_alumni"))
+    paragraphs.append(texts("thanks_farewell"))
+    signature = (
+        texts("signature", manager=about.manager, team=about.team) if about.manager else None
+    )
+    return _page(
+        200,
+        texts,
+        texts("thanks_title", first_name=about.first_name),
+        *paragraphs,
+        signature=signature,
+    )
+
+
+async def _tell_workflow(lifecycle: Lifecycle, claim: FeedbackClaim, rating: int | None) -> None:
+    """Best effort: the answers are stored whatever the workflow says. One update id per term,
+    so a repeat (a racing submission, a retry after an outage) never applies twice."""
+    try:
+        async with asyncio.timeout(NOTIFY_TIMEOUT):
+            await lifecycle.change(
+                claim.assignment_id,
+                AssignmentWorkflow.submit_feedback,
+                SubmitFeedbackInput(rating=rating, actor="freelancer"),
+                update_id=f"submit_feedback:t{claim.term}",
+            )
+    except Problem as exc:  # refused (no longer offboarding, already told), closed, unavailable
+        log.info(
+            "feedback kept without the workflow",
+            assignment_id=claim.assignment_id,
+            status=exc.status,
+            reason=exc.detail,
+        )
+    except TimeoutError:
+        log.warning("feedback kept; the workflow did not answer", assignment_id=claim.assignment_id)
+    except Exception:
+        log.exception(
+            "feedback kept; telling the workflow failed", assignment_id=claim.assignment_id
+        )
+
+
+# ------------------------------------------------------------------------------- routes
+
+
+@router.get("/feedback/{token}", response_class=HTMLResponse)
+async def open_form(
+    token: str, request: Request, pool: Db, settings: AppSettings, clock: AppClock
+) -> HTMLResponse:
+    try:
+        opened = await _open(token, request, pool, settings.signing_key, clock)
+        if isinstance(opened, HTMLResponse):
+            return opened
+        claim, about = opened
+        if await feedback.is_used(pool, claim.assignment_id, claim.token_id):
+            return _already_answered(about)
+    except _UNAVAILABLE as exc:
+        return _unavailable(request, exc)
+    return _form(about)
+
+
+@router.post("/feedback/{token}", response_class=HTMLResponse)
+async def submit(
+    token: str,
+    request: Request,
+    pool: Db,
+    settings: AppSettings,
+    clock: AppClock,
+    lifecycle: Assignments,
+) -> HTMLResponse:
+    try:
+        opened = await _open(token, request, pool, settings.signing_key, clock)
+        if isinstance(opened, HTMLResponse):
+            return opened
+        claim, about = opened
+        if await feedback.is_used(pool, claim.assignment_id, claim.token_id):
+            stored = await feedback.get(pool, claim.assignment_id)
+            await _tell_workflow(lifecycle, claim, stored["rating"] if stored else None)
+            return _already_answered(about)
+
+        texts = Texts(about.language)
+        values, errors = _validate(
+            _fields(await request.body(), request.headers.get("content-type")), texts
+        )
+        if errors:
+            return _form(about, status=422, values=values, errors=errors)
+
+        rating = int(values["rating"])
+        inserted = await feedback.insert(
+            pool,
+            assignment_id=claim.assignment_id,
+            token_id=claim.token_id,
+            rating=rating,
+            answers={
+                "felt_part": values["felt_part"],
+                "not_part": values["not_part"],
+                "come_back": values["come_back"] or None,
+                "stay_in_touch": values["stay_in_touch"],
+                "language": texts.language,
+                "term": claim.term,
+            },
+            submitted_at=clock.now(),
+        )
+    except _UNAVAILABLE as exc:
+        return _unavailable(request, exc)
+    if not inserted:  # a submission that raced this one got there first, and tells the workflow
+        return _already_answered(about)
+    log.info("exit feedback received", assignment_id=claim.assignment_id)
+    await _tell_workflow(lifecycle, claim, rating)
+    return _thanks(about, values["stay_in_touch"])
+
+
+@router.api_route("/feedback/{rest:path}", methods=["GET", "POST"], response_class=HTMLResponse)
+async def mangled_link(request: Request) -> HTMLResponse:
+    """A link cut or extended on its way (a mail client that wrapped it): say so kindly."""
+    return _invalid(Texts(_browser_language(request.headers.get("accept-language"))))
