@@ -25,7 +25,7 @@ from api.auth import KeyStore
 from api.commands import Lifecycle
 from api.metrics import Metrics
 from api.middleware import MAX_BODY, RequestMiddleware
-from api.routes import assignments, clock, events, health
+from api.routes import assignments, clock, events, feedback, health
 from api.schemas import timezones
 from core.clock import Clock
 from core.logging import configure_logging
@@ -106,7 +106,7 @@ def create_app(
     app.state.event_locks = events.KeyedLocks()
     problems.install(app)
     app.add_middleware(RequestMiddleware, metrics=app.state.metrics, max_body=MAX_BODY)
-    for module in (assignments, events, clock, health):
+    for module in (assignments, events, clock, health, feedback):
         app.include_router(module.router)
     _document(app, settings)
     return app
