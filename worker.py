@@ -24,6 +24,7 @@ from core.settings import Settings, get_settings
 from core.temporal import connect
 from db.pool import create_pool
 from workflows.assignment import AssignmentWorkflow
+from workflows.notification import NotificationDelivery
 
 log = structlog.get_logger("worker")
 
@@ -45,7 +46,7 @@ def workflow_runner() -> SandboxedWorkflowRunner:
     )
 
 
-def build_activities(pool: Any, settings: Settings) -> list[Any]:
+def build_activities(pool: Any, settings: Settings, client: Client, task_queue: str) -> list[Any]:
     mail = MailActivities(
         pool,
         MailConfig(
@@ -57,22 +58,33 @@ def build_activities(pool: Any, settings: Settings) -> list[Any]:
         ),
     )
     access = AccessActivities(pool, provisioner=None, catalogue=settings.tools)
+    # Delivery is registered even with notifications off, so deliveries under way can finish.
+    notify = NotifyActivities(
+        pool,
+        enabled=bool(settings.notify_url),
+        client=client,
+        task_queue=task_queue,
+        url=settings.notify_url,
+        secret=settings.notify_secret,
+    )
     return [
         RecordActivities(pool).record,
         mail.send_mail,
         access.sync_access,
-        NotifyActivities(pool, enabled=bool(settings.notify_url)).publish,
+        notify.publish,
+        notify.deliver_notification,
     ]
 
 
 def build_worker(
     client: Client, pool: Any, settings: Settings, task_queue: str | None = None
 ) -> Worker:
+    queue = task_queue or settings.task_queue
     return Worker(
         client,
-        task_queue=task_queue or settings.task_queue,
-        workflows=[AssignmentWorkflow],
-        activities=build_activities(pool, settings),
+        task_queue=queue,
+        workflows=[AssignmentWorkflow, NotificationDelivery],
+        activities=build_activities(pool, settings, client, queue),
         workflow_runner=workflow_runner(),
         graceful_shutdown_timeout=timedelta(seconds=10),
     )
