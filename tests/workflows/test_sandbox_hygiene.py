@@ -24,7 +24,7 @@ import json, sys
 before = set(sys.modules)
 import temporalio.workflow, pydantic  # the pass-through list itself
 baseline = set(sys.modules)
-import workflows.assignment, workflows.policy, workflows.types
+import workflows.assignment, workflows.notification, workflows.policy, workflows.types
 after = set(sys.modules)
 print(json.dumps({"baseline": sorted(baseline - before), "added": sorted(after - baseline)}))
 """
