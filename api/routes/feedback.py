@@ -274,7 +274,11 @@ def _form(
 
 
 def _fields(body: bytes, content_type: str | None) -> dict[str, str]:
-    """The submitted form (first value of each name); empty for anything but a URL-encoded one."""
+    """The submitted form (first value of each name); empty for anything but a URL-encoded one.
+
+    Parsed here with the standard library rather than FastAPI's `Form()`, which needs the
+    python-multipart package (not a dependency) and would answer mistakes with JSON, not the
+    form again."""
     if (content_type or "").split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
         return {}
     try:
