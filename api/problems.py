@@ -159,6 +159,8 @@ def response_for(exc: BaseException) -> Response | None:
     if isinstance(exc, RequestValidationError):
         return validation_problem(field_errors(exc.errors())).response()
     if isinstance(exc, StarletteHTTPException):
+        if exc.status_code == 400:  # FastAPI's "error parsing the body": a body that is not JSON
+            return invalid("body", "not a JSON document", loc=["body"]).response()
         detail = exc.detail if isinstance(exc.detail, str) else None
         if exc.status_code == 404 and detail == "Not Found":
             detail = "no such resource"
