@@ -53,16 +53,26 @@ def timezones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
+# Contract dates are kept in this century: a term of thousands of years would give the workflow
+# a schedule too long to draw within a workflow task.
+FIRST_DATE = date(2000, 1, 1)
+LAST_DATE = date(2099, 12, 31)
+
+
 def _iso_date(value: object) -> object:
-    """Only a calendar date as `YYYY-MM-DD` (not a timestamp, not a date-time)."""
+    """Only a calendar date as `YYYY-MM-DD` (not a timestamp, not a date-time), this century."""
     if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        day = value
+    elif isinstance(value, str) and _ISO_DATE.fullmatch(value):
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError as exc:
             raise ValueError("not a calendar date") from exc
-    raise ValueError("must be a date as YYYY-MM-DD")
+    else:
+        raise ValueError("must be a date as YYYY-MM-DD")
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise ValueError(f"must be between {FIRST_DATE} and {LAST_DATE}")
+    return day
 
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]

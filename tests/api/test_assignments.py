@@ -191,6 +191,7 @@ async def test_the_record_decides_after_the_workflow_is_gone(
         ({"end_date": "2020-01-01"}, "end_date"),
         ({"start_date": "01/04/2027"}, "start_date"),
         ({"start_date": 1798000000}, "start_date"),
+        ({"end_date": "9418-02-23"}, "end_date"),
         ({"tools": ["chat", "payroll-suite", "jetpack"]}, "tools"),
         ({"tools": ["chat", "chat"]}, "tools"),
         ({"language": "de"}, "language"),
