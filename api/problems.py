@@ -100,7 +100,7 @@ def _phrase(status: int) -> str:
 
 def invalid(field: str, message: str, *, loc: Sequence[str | int] | None = None) -> Problem:
     """A 422 naming one invalid field (`loc` defaults to the body's `field`)."""
-    where = list(loc) if loc is not None else ["body", *field.split(".")]
+    where: list[str | int] = list(loc) if loc is not None else ["body", *field.split(".")]
     return Problem(
         422,
         f"{field}: {message}",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from functools import cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from zoneinfo import available_timezones
 
 from dateutil.rrule import rrulestr
@@ -89,19 +89,16 @@ def _storable(value: str) -> str:
     return value
 
 
-def _text(max_length: int) -> Any:
-    return Annotated[
-        str,
-        StringConstraints(min_length=1, max_length=max_length),
-        AfterValidator(_storable),
-    ]
-
-
-Name = _text(200)
-Reason = _text(2000)
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_storable)]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=2000), AfterValidator(_storable)]
+Purpose = Annotated[
+    str, StringConstraints(min_length=1, max_length=5000), AfterValidator(_storable)
+]
+ToolName = Annotated[
+    str, StringConstraints(min_length=1, max_length=100), AfterValidator(_storable)
+]
 Email = Annotated[EmailStr, Field(max_length=254), AfterValidator(_storable)]
 AssignmentId = Annotated[str, Field(pattern=ASSIGNMENT_ID_PATTERN, examples=["ACME-2026-0042"])]
-ToolName = _text(100)
 
 
 class Input(BaseModel):
@@ -164,7 +161,7 @@ class AssignmentCreate(Input):
     manager: PersonIn
     team: Name
     role: Name
-    purpose: _text(5000)  # type: ignore[valid-type]
+    purpose: Purpose
     start_date: IsoDate
     end_date: IsoDate
     tools: Annotated[list[ToolName], Field(max_length=50, description="Names from the catalogue")]
