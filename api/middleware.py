@@ -25,8 +25,20 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 log = structlog.get_logger("api")
 
 
-class _TooLarge(Exception):
-    pass
+_SECRET_PARAMS = ("token", "secret", "key")
+_MASK = "[redacted]"
+
+
+def _loggable_path(scope: Scope, *, matched: bool) -> str:
+    """The path without what must not be logged: a path parameter named like a credential
+    (the feedback link's token), or, on an unmatched path, any segment long enough to be one."""
+    path: str = scope["path"]
+    if matched:
+        for name, value in (scope.get("path_params") or {}).items():
+            if any(word in name.lower() for word in _SECRET_PARAMS) and isinstance(value, str):
+                path = path.replace(value, _MASK)
+        return path
+    return "/".join(_MASK if len(part) > 64 else part for part in path.split("/"))[:256]
 
 
 class RequestMiddleware:
@@ -79,7 +91,7 @@ class RequestMiddleware:
             log.info(
                 "request",
                 method=scope["method"],
-                path=scope["path"],
+                path=_loggable_path(scope, matched=route is not None),
                 route=template,
                 status=state["status"],
                 duration_ms=round(elapsed * 1000, 1),

@@ -151,3 +151,22 @@ async def test_openapi_documents_problems_and_the_catalogue(http, settings):
     assert "application/problem+json" in create["responses"]["409"]["content"]
     tools = document["components"]["schemas"]["AssignmentCreate"]["properties"]["tools"]
     assert tools["items"]["enum"] == settings.tools
+
+
+async def test_one_log_line_per_request_without_secrets(http, auth, caplog):
+    token = "tok" + "x" * 80
+    caplog.clear()
+    with caplog.at_level("INFO", logger="api"):
+        await http.get("/v1/clock", headers={**auth("viewer"), "X-Request-ID": "log-test-1"})
+        await http.get(f"/feedback/{token}")
+        await http.get(f"/not/a/route/{token}")
+
+    lines = [r.msg for r in caplog.records if r.name == "api" and isinstance(r.msg, dict)]
+    requests = [line for line in lines if line.get("event") == "request"]
+    assert len(requests) == 3
+    clock = requests[0]
+    assert clock["request_id"] == "log-test-1"
+    assert clock["route"] == "/v1/clock" and clock["status"] == 200
+    assert clock["caller"] == "viewer:test-viewer"
+    assert token not in caplog.text
+    assert auth("viewer")["Authorization"].split()[-1] not in caplog.text  # nor the API key
