@@ -107,6 +107,8 @@ def worker(settings: Settings, pool: Any) -> Iterator[None]:
     yield
     loop.call_soon_threadsafe(stop.set)
     thread.join(30)
+    if not thread.is_alive():
+        loop.close()
 
 
 @pytest.fixture(scope="session")
