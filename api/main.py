@@ -20,7 +20,7 @@ import structlog
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from api import problems
+from api import problems, ui
 from api.auth import KeyStore
 from api.commands import Lifecycle
 from api.metrics import Metrics
@@ -108,6 +108,7 @@ def create_app(
     app.add_middleware(RequestMiddleware, metrics=app.state.metrics, max_body=MAX_BODY)
     for module in (assignments, events, clock, health, feedback):
         app.include_router(module.router)
+    ui.install(app)  # the operator UI: its pages and /static
     _document(app, settings)
     return app
 

@@ -75,3 +75,13 @@ async def find(conn: Executor, plain_key: str) -> ApiKey | None:
     if row is None:
         return None
     return ApiKey(id=row["id"], name=row["name"], role=row["role"])
+
+
+async def get_active(conn: Executor, key_id: int) -> ApiKey | None:
+    """The key with this id, unless it is revoked (the UI's session names its key by id)."""
+    row = await conn.fetchrow(
+        "SELECT id, name, role FROM api_key WHERE id = $1 AND revoked_at IS NULL", key_id
+    )
+    if row is None:
+        return None
+    return ApiKey(id=row["id"], name=row["name"], role=row["role"])

@@ -1,0 +1,30 @@
+"""The operator UI: server-rendered pages (Jinja2) for people, served by the API process.
+
+    /signin, /signout, /language/{code}   api/ui/signin.py
+    /                                     api/ui/today.py        (the Today page)
+    /assignments, /assignments/{id}, …    api/ui/assignments.py
+    /engagement                           api/ui/engagement.py   (the dashboard)
+    /static/…                             api/static/ (CSS, small scripts)
+
+What every page shares (session, CSRF, language, the base layout) is in api/ui/pages.py; the
+words are in api/ui/messages/ (en, nl, fr). No front-end build step: plain CSS and small scripts,
+and every page works without them.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api.ui import assignments, engagement, pages, signin, today
+
+ROUTERS = (signin.router, today.router, assignments.router, engagement.router)
+
+
+def install(app: FastAPI) -> None:
+    """Mounts the static files and includes the UI's routes (none of them is in the OpenAPI
+    document)."""
+    pages.install_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
