@@ -122,6 +122,13 @@ async def get(conn: Executor, assignment_id: str) -> asyncpg.Record | None:
     )
 
 
+# The orders a list can be read in: a column, and the assignment id to break ties. Each has an
+# index on (column, assignment_id) (migrations 001 and 005), read forwards or backwards.
+SORTS = {"created": "created_at", "start": "start_date", "end": "end_date"}
+ORDERS = ("asc", "desc")
+DEFAULT_SORT, DEFAULT_ORDER = "created", "desc"
+
+
 def encode_cursor(created_at: datetime, assignment_id: str) -> str:
     """An opaque position in the list: just after the row (created_at, assignment_id)."""
     raw = f"{created_at.isoformat()}|{assignment_id}".encode()
@@ -130,13 +137,7 @@ def encode_cursor(created_at: datetime, assignment_id: str) -> str:
 
 def decode_cursor(cursor: str) -> tuple[datetime, str]:
     """Reads a cursor made by `encode_cursor`; ValueError for anything else."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise ValueError("malformed cursor") from exc
-    created, sep, assignment_id = raw.partition("|")
-    if not sep or not assignment_id:
-        raise ValueError("malformed cursor")
+    created, assignment_id = _split(_unpack(cursor), 2)
     try:
         created_at = datetime.fromisoformat(created)
     except ValueError as exc:
@@ -144,6 +145,49 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
     if created_at.tzinfo is None:
         raise ValueError("malformed cursor")
     return created_at, assignment_id
+
+
+def encode_position(sort: str, order: str, value: date | datetime, assignment_id: str) -> str:
+    """The cursor just after a row in one order. The default order (newest first) has the
+    cursor of `encode_cursor`; the others name their order, so a cursor is never read in
+    another one."""
+    if (sort, order) == (DEFAULT_SORT, DEFAULT_ORDER):
+        assert isinstance(value, datetime)
+        return encode_cursor(value, assignment_id)
+    raw = f"{sort}.{order}|{value.isoformat()}|{assignment_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def decode_position(cursor: str, sort: str, order: str) -> tuple[date | datetime, str]:
+    """Reads a cursor made by `encode_position` for the same order; ValueError otherwise."""
+    if (sort, order) == (DEFAULT_SORT, DEFAULT_ORDER):
+        return decode_cursor(cursor)
+    named, value, assignment_id = _split(_unpack(cursor), 3)
+    if named != f"{sort}.{order}":
+        raise ValueError("a cursor of another order")
+    try:
+        if sort == "created":
+            moment = datetime.fromisoformat(value)
+            if moment.tzinfo is None:
+                raise ValueError("naive")
+            return moment, assignment_id
+        return date.fromisoformat(value), assignment_id
+    except ValueError as exc:
+        raise ValueError("malformed cursor") from exc
+
+
+def _unpack(cursor: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise ValueError("malformed cursor") from exc
+
+
+def _split(raw: str, parts: int) -> list[str]:
+    found = raw.split("|", parts - 1)
+    if len(found) != parts or not all(found):
+        raise ValueError("malformed cursor")
+    return found
 
 
 def _like_pattern(text: str) -> str:
@@ -162,17 +206,27 @@ async def list_page(
     q: str | None = None,
     limit: int = 50,
     cursor: str | None = None,
+    sort: str = DEFAULT_SORT,
+    order: str = DEFAULT_ORDER,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of assignments, newest first, and the cursor of the next page (None at the end).
+    """One page of assignments and the cursor of the next page (None at the end).
 
     Filters: `phase` and `team` exactly, `manager_email` case-insensitively, `ending_before` an
     end date strictly before it, `q` a case-insensitive substring of the freelancer's name or of
-    the assignment id. Each item has assignment_id, phase, state (a dict), workflow_run_id,
-    created_at and updated_at. Raises ValueError for a malformed cursor or a limit below 1.
+    the assignment id. Order: `sort` by `created` (the default), `start` or `end` date, `order`
+    `desc` (the default: newest first) or `asc`, ties broken by the assignment id the same way;
+    a page is read by keyset from an index, however deep. Each item has assignment_id, phase,
+    state (a dict), workflow_run_id, start_date, end_date, created_at and updated_at. Raises
+    ValueError for a malformed cursor (or one of another order), an unknown order or a limit
+    below 1.
     """
     if limit < 1:
         raise ValueError("limit must be at least 1")
+    if sort not in SORTS or order not in ORDERS:
+        raise ValueError(f"unknown order {sort} {order}")
     limit = min(limit, MAX_LIMIT)
+    column = SORTS[sort]
+    direction = "DESC" if order == "desc" else "ASC"
     conditions: list[str] = []
     args: list[Any] = []
 
@@ -192,16 +246,18 @@ async def list_page(
         pattern = arg(_like_pattern(q))
         conditions.append(f"(freelancer_name ILIKE {pattern} OR assignment_id ILIKE {pattern})")
     if cursor is not None:
-        created_at, assignment_id = decode_cursor(cursor)
+        after, assignment_id = decode_position(cursor, sort, order)
+        beyond = "<" if order == "desc" else ">"
         conditions.append(
-            f"(created_at, assignment_id) < ({arg(created_at)}, {arg(assignment_id)})"
+            f"({column}, assignment_id) {beyond} ({arg(after)}, {arg(assignment_id)})"
         )
     where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     rows = await conn.fetch(
         f"""
-        SELECT assignment_id, phase, state, workflow_run_id, created_at, updated_at
+        SELECT assignment_id, phase, state, workflow_run_id, start_date, end_date,
+            created_at, updated_at
         FROM assignment {where}
-        ORDER BY created_at DESC, assignment_id DESC
+        ORDER BY {column} {direction}, assignment_id {direction}
         LIMIT {arg(limit + 1)}
         """,
         *args,
@@ -210,5 +266,5 @@ async def list_page(
     next_cursor = None
     if len(rows) > limit:
         last = items[-1]
-        next_cursor = encode_cursor(last["created_at"], last["assignment_id"])
+        next_cursor = encode_position(sort, order, last[column], last["assignment_id"])
     return items, next_cursor
