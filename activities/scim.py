@@ -13,8 +13,9 @@ The groups
     One group per tool, found by `displayName` and created when absent (a 409 on the create is
     followed by a look-up). A provider that does not keep group names unique may end up with two
     groups of one name after concurrent creates: the oldest (`meta.created`, then `id`) is the
-    tool's group for every caller, and a group this provisioner has just created and finds younger
-    than another of the same name is deleted again.
+    tool's group for every caller, and a younger one found empty is deleted (nobody uses it; one
+    holding members is left, with a warning). A revoke removes the user from every group of the
+    tool's name.
 
 Membership (PATCH on the group, no version condition: a membership change commutes)
     Grant: `{"op": "add", "path": "members", "value": [{"value": user id}]}`; a 409 (a strict
@@ -27,7 +28,7 @@ Membership (PATCH on the group, no version condition: a membership change commut
 
 Stale versions: a PATCH answered 412 re-reads the resource and is sent again on its fresh
 version (`If-Match`), at most `PRECONDITION_RETRIES` times within the call; then it fails as a
-transient error.
+transient error (the resource is busy: the activity's next attempt starts over).
 
 Failures: 408, 429, 5xx (except 501), timeouts and connection errors raise `ScimUnavailable`, an
 ordinary exception that Temporal's retry policy retries with backoff; nothing here loops on them.
@@ -36,8 +37,8 @@ answer that is not SCIM raises a non-retryable `ApplicationError` of type `Provi
 a freelancer the provider's models refuse (an email that is no address) raises `InvalidInput`.
 Every step is idempotent, so the whole call can be repeated after a failure at any point.
 
-The HTTP client is httpx: scim2-client 0.13 ships its network engine for `httpx2` only, so
-`_HttpxScimClient` is the same few lines over the httpx the project already uses.
+The HTTP client is httpx: scim2-client 0.13 ships a network engine for `httpx2` only, and
+`_HttpxScimClient` fits its asynchronous client to the httpx the project already uses.
 """
 
 from __future__ import annotations
@@ -93,7 +94,8 @@ class _Answer(Exception):
 
     @property
     def transient(self) -> bool:
-        return self.status in (408, 429) or (self.status >= 500 and self.status != 501)
+        # 412 here: still stale after PRECONDITION_RETRIES fresh reads (a busy resource).
+        return self.status in (408, 412, 429) or (self.status >= 500 and self.status != 501)
 
     def failure(self) -> Exception:
         if self.transient:
@@ -119,7 +121,7 @@ class _HttpxScimClient(BaseAsyncSCIMClient):
         return (
             url.scheme == base.scheme
             and url.netloc == base.netloc
-            and (url.raw_path.startswith(base.raw_path))
+            and url.raw_path.startswith(base.raw_path)
         )
 
     def _parse_json(self, response: Any) -> Any:
@@ -287,27 +289,37 @@ class ScimProvisioner:
 
     async def _group_for(self, tool: str) -> Group:
         groups = await self._groups_named(tool)
-        if groups:
-            return groups[0]
-        try:
-            created = await self._create(Group(display_name=tool), f"create group {tool}")
-        except _Answer as answer:
-            if answer.status != 409:
-                raise
+        if not groups:
+            try:
+                created = await self._create(Group(display_name=tool), f"create group {tool}")
+                self._log("created SCIM group %s (%s)", tool, created.id)
+            except _Answer as answer:
+                if answer.status != 409:  # 409: created meanwhile, found below
+                    raise
+            # Read again: a concurrent create may have made an older group of the same name.
             groups = await self._groups_named(tool)
             if not groups:
-                raise ScimUnavailable(f"group {tool} refused as existing, then not found") from None
-            return groups[0]
-        self._log("created SCIM group %s (%s)", tool, created.id)
-        groups = await self._groups_named(tool)
-        if groups and groups[0].id != created.id:
-            # Created concurrently with an older one, which is the tool's group for everyone.
-            try:
-                await self._delete(Group, cast(str, created.id), f"delete duplicate group {tool}")
-            except (_Answer, ScimUnavailable) as exc:
-                activity.logger.warning("duplicate SCIM group %s left: %s", created.id, exc)
-            return groups[0]
-        return created
+                raise ScimUnavailable(f"group {tool} created, then not found")
+        if len(groups) > 1:
+            await self._drop_duplicates(tool, groups[1:])
+        return groups[0]
+
+    async def _drop_duplicates(self, tool: str, younger: list[Group]) -> None:
+        """Deletes the empty groups named like an older one: left by concurrent creates on a
+        provider that does not keep group names unique, and never used (every caller takes the
+        oldest). A duplicate that holds members is left, with a warning."""
+        for group in younger:
+            group_id = cast(str, group.id)
+            found = await self._read(Group, group_id, f"read duplicate group {tool}", members=True)
+            if found is None:
+                continue
+            if found.members:
+                activity.logger.warning(
+                    "SCIM group %s (%s) duplicates an older one", tool, group_id
+                )
+                continue
+            await self._delete(Group, group_id, f"delete duplicate group {tool}")
+            self._log("deleted duplicate SCIM group %s (%s)", tool, group_id)
 
     async def _groups_holding(self, user_id: str, revoke: list[str]) -> list[Group]:
         """The catalogue groups (and the revoked tools' groups) that hold the user."""
@@ -384,9 +396,11 @@ class ScimProvisioner:
             headers = {"If-Match": version} if version else {}
         raise AssertionError("unreachable")
 
-    async def _read(self, model: type[R], resource_id: str, what: str) -> R | None:
-        """The resource (without a group's members), or None when it is gone."""
-        params = {"excludedAttributes": ["members"]} if model is Group else None
+    async def _read(
+        self, model: type[R], resource_id: str, what: str, *, members: bool = False
+    ) -> R | None:
+        """The resource (a group without its members unless asked), or None when it is gone."""
+        params = {"excludedAttributes": ["members"]} if model is Group and not members else None
         try:
             found = await self._call(
                 what,
@@ -410,7 +424,13 @@ class ScimProvisioner:
         return cast(R, created)
 
     async def _delete(self, model: type[R], resource_id: str, what: str) -> None:
-        await self._call(what, self._client.delete(model, resource_id, expected_status_codes=None))
+        try:
+            await self._call(
+                what, self._client.delete(model, resource_id, expected_status_codes=None)
+            )
+        except _Answer as answer:
+            if answer.status != 404:  # already gone
+                raise
 
     @property
     def _client(self) -> Any:
