@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from workflows.types import (
+    MAX_TERM_DAYS,
     AmendInput,
     Assignment,
     AssignmentState,
@@ -177,6 +178,8 @@ class AssignmentCreate(Input):
         start = info.data.get("start_date")
         if start is not None and value < start:
             raise ValueError(f"must not be before start_date ({start})")
+        if start is not None and (value - start).days > MAX_TERM_DAYS:
+            raise ValueError(f"a term runs at most {MAX_TERM_DAYS} days: renew it instead")
         return value
 
     @field_validator("timezone")

@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import policy
     from workflows.types import (
         CLOSED_PHASES,
+        MAX_TERM_DAYS,
         REFUSED_CONFLICT,
         REFUSED_INVALID,
         REFUSED_NOT_FOUND,
@@ -323,6 +324,14 @@ class AssignmentWorkflow:
             raise _refuse(
                 REFUSED_CONFLICT, f"new_end_date must be after the current end date {end}"
             )
+        self._refuse_far_end(input.new_end_date)
+
+    def _refuse_far_end(self, new_end: date) -> None:
+        limit = self._today() + timedelta(days=MAX_TERM_DAYS)
+        if new_end > limit:
+            raise _refuse(
+                REFUSED_INVALID, f"a term runs at most {MAX_TERM_DAYS} days: end by {limit}"
+            )
 
     @workflow.update
     async def terminate(self, input: TerminateInput) -> AssignmentState:
@@ -468,6 +477,7 @@ class AssignmentWorkflow:
                 raise _refuse(
                     REFUSED_CONFLICT, f"new_end_date must be after the current end date {end}"
                 )
+            self._refuse_far_end(input.new_end_date)
 
     @workflow.update
     async def complete_task(self, input: CompleteTaskInput) -> AssignmentState:

@@ -19,6 +19,10 @@ REFUSED_CONFLICT = "Conflict"
 REFUSED_NOT_FOUND = "NotFound"
 REFUSED_INVALID = "Invalid"
 
+# One term runs at most this long: longer contracts are renewed, and a far-away date (a typo's
+# year 9418) would draw a schedule too long for one workflow task.
+MAX_TERM_DAYS = 5 * 366
+
 
 def workflow_id_for(assignment_id: str) -> str:
     """The one workflow of an assignment, named from the contracting system's business key."""

@@ -98,7 +98,8 @@ class Lifecycle:
     ) -> T:
         """Polls in real time until the observation holds (the worker needs a moment)."""
         last: Any = None
-        for _ in range(200):
+        deadline = asyncio.get_running_loop().time() + 30
+        while asyncio.get_running_loop().time() < deadline:
             last = await probe()
             if check(last):
                 return last

@@ -379,6 +379,13 @@ async def test_invalid_updates_are_refused_and_written_nowhere(
     await refused(
         handle.execute_update(AssignmentWorkflow.amend, AmendInput()), "Invalid", "at least one"
     )
+    await refused(
+        handle.execute_update(
+            AssignmentWorkflow.extend, ExtendInput(new_end_date=end.replace(year=end.year + 40))
+        ),
+        "Invalid",
+        "at most",
+    )
     # refusals leave no trace in the history: validators run before anything is written
     history = await handle.fetch_history()
     assert not [e for e in history.events if "UPDATE" in EventType.Name(e.event_type)]
