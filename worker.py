@@ -20,6 +20,7 @@ from activities.access import AccessActivities
 from activities.mail import MailActivities, MailConfig
 from activities.notify import NotifyActivities
 from activities.records import RecordActivities
+from activities.scim import ScimProvisioner
 from core.settings import Settings, get_settings
 from core.temporal import connect
 from db.pool import create_pool
@@ -46,7 +47,13 @@ def workflow_runner() -> SandboxedWorkflowRunner:
     )
 
 
-def build_activities(pool: Any, settings: Settings, client: Client, task_queue: str) -> list[Any]:
+def build_activities(
+    pool: Any,
+    settings: Settings,
+    client: Client,
+    task_queue: str,
+    provisioner: ScimProvisioner | None = None,
+) -> list[Any]:
     mail = MailActivities(
         pool,
         MailConfig(
@@ -57,7 +64,7 @@ def build_activities(pool: Any, settings: Settings, client: Client, task_queue: 
             hr_email=settings.hr_email,
         ),
     )
-    access = AccessActivities(pool, provisioner=None, catalogue=settings.tools)
+    access = AccessActivities(pool, provisioner=provisioner, catalogue=settings.tools)
     # Delivery is registered even with notifications off, so deliveries under way can finish.
     notify = NotifyActivities(
         pool,
@@ -77,14 +84,18 @@ def build_activities(pool: Any, settings: Settings, client: Client, task_queue: 
 
 
 def build_worker(
-    client: Client, pool: Any, settings: Settings, task_queue: str | None = None
+    client: Client,
+    pool: Any,
+    settings: Settings,
+    task_queue: str | None = None,
+    provisioner: ScimProvisioner | None = None,
 ) -> Worker:
     queue = task_queue or settings.task_queue
     return Worker(
         client,
         task_queue=queue,
         workflows=[AssignmentWorkflow, NotificationDelivery],
-        activities=build_activities(pool, settings, client, queue),
+        activities=build_activities(pool, settings, client, queue, provisioner),
         workflow_runner=workflow_runner(),
         graceful_shutdown_timeout=timedelta(seconds=10),
     )
@@ -95,9 +106,11 @@ async def run_worker(settings: Settings) -> None:
     if not settings.database_url:
         raise SystemExit("lifecycle: error: LIFECYCLE_DATABASE_URL is not set")
     pool = await create_pool(settings.database_url)
+    # Without LIFECYCLE_SCIM_URL access is recorded in the database only (the contract's default).
+    provisioner = ScimProvisioner.from_settings(settings) if settings.scim_url else None
     try:
         client = await connect(settings)
-        worker = build_worker(client, pool, settings)
+        worker = build_worker(client, pool, settings, provisioner=provisioner)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -107,6 +120,8 @@ async def run_worker(settings: Settings) -> None:
             await stop.wait()
             log.info("worker stopping")
     finally:
+        if provisioner:
+            await provisioner.aclose()
         await pool.close()
 
 
