@@ -93,7 +93,16 @@
     sync();
   }
 
+  // ------------------------------------------------- a refused form's reason
+  // A page re-rendered after a refused form post: move the focus to the reason, so that it is
+  // read out and in view (the form's action already scrolls to its section without JS).
+  function focusRefusal() {
+    var alert = document.querySelector("[role=alert][tabindex='-1']");
+    if (alert) alert.focus();
+  }
+
   ready(function () {
+    focusRefusal();
     setupRefresh();
     setupMore();
     setupDecision();

@@ -179,6 +179,8 @@ class Page:
         if not refresh:
             context["refresh_seconds"] = None
         context.update(values)
+        if "here" in values:  # a page re-rendered by a POST names the page it shows
+            context["here_quoted"] = quote(values["here"], safe="")
         html = environment().get_template(template).render(context)
         return self.respond(HTMLResponse(html, status_code=status))
 

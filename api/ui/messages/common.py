@@ -55,6 +55,23 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "Elke freelancer, van welkom tot afscheid, behandeld als een collega.",
         "fr": "Chaque freelance, de l'accueil au départ, traité comme un collègue.",
     },
+    "signin_point_renewal": {
+        "en": "Renewals decided early, so nobody waits to hear whether they stay.",
+        "nl": "Verlengingen vroeg beslist, zodat niemand moet wachten of hij blijft.",
+        "fr": "Des renouvellements décidés tôt : personne n'attend pour savoir s'il reste.",
+    },
+    "signin_point_welcome": {
+        "en": "A real welcome: a buddy, the team's rituals, and tools that work on day one.",
+        "nl": "Een echt welkom: een buddy, de rituelen van het team en tools die werken op dag "
+        "één.",
+        "fr": "Un vrai accueil : un parrain, les rituels de l'équipe et des outils qui "
+        "fonctionnent dès le premier jour.",
+    },
+    "signin_point_farewell": {
+        "en": "A warm farewell, and what they tell us on the way out.",
+        "nl": "Een warm afscheid, en wat ze ons vertellen bij hun vertrek.",
+        "fr": "Un départ chaleureux, et ce qu'ils nous disent en partant.",
+    },
     "signin_intro": {
         "en": "Paste your API key to open the operator view. The key stays on this server: "
         "your browser keeps only a session, for 12 hours.",
