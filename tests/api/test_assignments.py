@@ -173,7 +173,7 @@ async def test_the_record_decides_after_the_workflow_is_gone(
         assert read.json()["phase"] == "cancelled"
         change = await api.post(
             f"/v1/assignments/{unique_id}/extensions",
-            json={"new_end_date": "2099-01-01"},
+            json={"new_end_date": "2029-01-01"},
             headers=auth("contracting"),
         )
         assert_problem(change, 409)
@@ -326,7 +326,7 @@ async def test_unknown_assignment_is_404(http, auth, unique_id):
     assert_problem(
         await http.post(
             f"/v1/assignments/{unique_id}/extensions",
-            json={"new_end_date": "2099-01-01"},
+            json={"new_end_date": "2029-01-01"},
             headers=auth("contracting"),
         ),
         404,
@@ -519,7 +519,7 @@ async def test_renewal_decision_without_a_pending_one_is_409(http, auth, unique_
 
     response = await http.post(
         f"/v1/assignments/{unique_id}/renewal-decision",
-        json={"decision": "renew", "new_end_date": "2099-12-31"},
+        json={"decision": "renew", "new_end_date": "2029-12-31"},
         headers=auth("operator"),
     )
 

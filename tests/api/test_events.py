@@ -30,7 +30,7 @@ async def test_signed_event_creates_the_assignment(http, auth, signer, unique_id
 async def test_a_replayed_delivery_does_nothing_more(http, auth, signer, unique_id):
     await http.post("/v1/assignments", json=create_body(unique_id), headers=auth("contracting"))
     event = signer.event(
-        "assignment.extended", {"assignment_id": unique_id, "new_end_date": "2099-01-31"}
+        "assignment.extended", {"assignment_id": unique_id, "new_end_date": "2029-01-31"}
     )
     body, headers = signer.signed(event)
 

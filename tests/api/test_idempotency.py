@@ -118,8 +118,8 @@ async def test_a_failed_request_can_be_retried_with_its_key(http, auth, unique_i
     client's: after fixing the request it needs a new key."""
     headers = {**auth("contracting"), "Idempotency-Key": key()}
     url = f"/v1/assignments/{unique_id}/extensions"
-    first = await http.post(url, json={"new_end_date": "2099-01-01"}, headers=headers)
-    second = await http.post(url, json={"new_end_date": "2099-01-01"}, headers=headers)
+    first = await http.post(url, json={"new_end_date": "2029-01-01"}, headers=headers)
+    second = await http.post(url, json={"new_end_date": "2029-01-01"}, headers=headers)
     assert_problem(first, 404)
     assert_problem(second, 404)
     assert second.headers["idempotent-replayed"] == "true"
