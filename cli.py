@@ -92,11 +92,14 @@ def redact_dsn(dsn: str) -> str:
 
 def _load_settings() -> Settings:
     from pydantic import ValidationError
+    from pydantic_settings import SettingsError
 
     from core.settings import Settings
 
     try:
         return Settings()
+    except SettingsError as exc:  # a value the environment source could not even parse
+        raise CliError(f"invalid setting: {exc}") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         name = "LIFECYCLE_" + str(first["loc"][0]).upper() if first["loc"] else "a setting"

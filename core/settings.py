@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from workflows.types import TASK_QUEUE, Policy
 
@@ -36,7 +37,10 @@ class Settings(BaseSettings):
     scim_token: str | None = None
     notify_url: str | None = None
     notify_secret: str | None = None
-    tools: list[str] = Field(default_factory=lambda: ["chat", "wiki", "email", "calendar"])
+    # A comma-separated list in the environment ("chat,wiki"), not JSON.
+    tools: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["chat", "wiki", "email", "calendar"]
+    )
     clock_speed: float = 1.0
     log_format: str | None = None
     log_level: str = "INFO"

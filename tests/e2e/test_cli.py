@@ -342,3 +342,23 @@ def test_dev_refuses_a_taken_port(tmp_path: Path, taken: str, hint: str) -> None
     assert result.stdout == ""
     assert not (home / "logs").exists()  # nothing was started
     assert processes_of(home) == []
+
+
+def test_a_tool_catalogue_is_a_comma_separated_list_and_bad_json_one_line() -> None:
+    from core.settings import Settings
+
+    os.environ["LIFECYCLE_TOOLS"] = "chat, wiki,payroll-suite"
+    try:
+        assert Settings(_env_file=None).tools == ["chat", "wiki", "payroll-suite"]  # type: ignore[call-arg]
+    finally:
+        del os.environ["LIFECYCLE_TOOLS"]
+    result = subprocess.run(
+        [LIFECYCLE, "migrate"],
+        env={**os.environ, "LIFECYCLE_POLICY": "not json"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("lifecycle: error: invalid setting")
