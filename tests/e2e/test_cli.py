@@ -353,7 +353,7 @@ def test_a_tool_catalogue_is_a_comma_separated_list_and_bad_json_one_line() -> N
     finally:
         del os.environ["LIFECYCLE_TOOLS"]
     result = subprocess.run(
-        [LIFECYCLE, "migrate"],
+        [*LIFECYCLE, "migrate"],
         env={**os.environ, "LIFECYCLE_POLICY": "not json"},
         capture_output=True,
         text=True,
