@@ -32,6 +32,11 @@ FILTERS: list[dict[str, Any]] = [
     {"ending_before": date(2026, 7, 1)},
     {"q": "freelancer 00"},
     {"q": "BIG-0421"},
+    # The UI's orders by date (keyset on (date, assignment_id)).
+    {"sort": "end", "order": "asc"},
+    {"sort": "start", "order": "desc"},
+    {"sort": "end", "order": "asc", "phase": "renewal_review"},
+    {"sort": "end", "order": "asc", "team": "Team 7"},
 ]
 
 
