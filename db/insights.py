@@ -45,6 +45,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Generic, TypeVar
+from zoneinfo import ZoneInfo
 
 import asyncpg
 
@@ -87,10 +88,11 @@ class RenewalDue:
     role: str
     manager_name: str
     end_date: date
+    timezone: str
     due: datetime
     overdue: bool
     urgent: bool  # within URGENT_DAYS of its due moment (and not overdue)
-    days_left: int  # from today to the due date (negative when overdue)
+    days_left: int  # from today to the due date, in the assignment's timezone
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,7 @@ class Today:
 
 
 _RENEWALS = """
-SELECT assignment_id, freelancer_name, team, role, manager_name, end_date,
+SELECT assignment_id, freelancer_name, team, role, manager_name, end_date, timezone,
        pending_decision_due AS due, count(*) OVER () AS total
 FROM assignment
 WHERE pending_decision_due IS NOT NULL
@@ -276,10 +278,11 @@ async def today(
             role=r["role"],
             manager_name=r["manager_name"],
             end_date=r["end_date"],
+            timezone=r["timezone"],
             due=r["due"],
             overdue=r["due"] < now,
             urgent=now <= r["due"] < now + timedelta(days=URGENT_DAYS),
-            days_left=(r["due"].astimezone(UTC).date() - today).days,
+            days_left=(r["due"].astimezone(ZoneInfo(r["timezone"])).date() - today).days,
         )
         for r in renewal_rows
     ]
