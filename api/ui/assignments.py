@@ -157,6 +157,7 @@ async def list_assignments(page: SignedInPage, lifecycle: Assignments) -> Respon
         form=form,
         errors=errors,
         filtered=any(k != "sort" for k in kept),
+        more_filters=bool(form["team"] or form["manager_email"] or ending_text),
         rows=[_row(t, a, now) for a in items],
         next_url=f"/assignments?{urlencode({**kept, 'cursor': next_cursor})}"
         if next_cursor

@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qsl, quote
 
 import jinja2
@@ -43,6 +43,8 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 UI_ROLES = frozenset({"viewer", "operator", "admin"})
 REFRESH_SECONDS = 10  # how often pages refresh themselves at a compressed clock
 MAX_FORM_FIELDS = 50
+
+_R = TypeVar("_R", bound=Response)
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -196,7 +198,7 @@ class Page:
             )
         return self.respond(response)
 
-    def respond(self, response: Response) -> Response:
+    def respond(self, response: _R) -> _R:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         if self.new_session is not None:

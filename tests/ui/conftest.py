@@ -296,7 +296,7 @@ def new_context(browser: Any, stack: Stack) -> Iterator[Callable[..., Any]]:
         context.close()
 
 
-def sign_in(context: Any, key: str, *, next_path: str = "/") -> Any:
+def sign_in(context: Any, key: str, *, next_path: str = "/assignments") -> Any:
     page = context.new_page()
     page.goto(f"/signin?next={next_path}")
     page.get_by_label("API key").fill(key)

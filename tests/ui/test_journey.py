@@ -215,6 +215,6 @@ def test_an_admin_cancels_an_assignment_before_it_starts(stack: Stack, new_conte
     changes.get_by_role("button", name="Cancel the assignment").click()
     expect(page.get_by_role("status").filter(has_text="cancelled")).to_be_visible()
     expect(page.locator(".page-head .badge")).to_have_text("Cancelled")
-    expect(page.locator("ol.timeline")).to_contain_text("the project was postponed")
+    expect(page.locator("ol.timeline")).to_contain_text("The project was postponed")
     expect(page.locator("#changes")).to_have_count(0)
     assert stack.assignment(assignment_id)["phase"] == "cancelled"

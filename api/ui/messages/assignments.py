@@ -27,6 +27,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "Eindigt vóór",
         "fr": "Se termine avant le",
     },
+    "more_filters": {"en": "More filters", "nl": "Meer filters", "fr": "Plus de filtres"},
     "sort_label": {"en": "Order", "nl": "Volgorde", "fr": "Ordre"},
     "sort_created_desc": {
         "en": "Newest first",
