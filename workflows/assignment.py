@@ -103,6 +103,7 @@ class AssignmentWorkflow:
         self._version = 0  # bumped by every accepted change: wakes the timer
         self._lock = asyncio.Lock()  # one effect at a time: a step or a handler
         self._next_term = False
+        self._published = 0  # events published by this run: numbers their ids
         self._run_started: datetime | None = None
 
     # ---------------------------------------------------------------- the story
@@ -297,20 +298,26 @@ class AssignmentWorkflow:
         async with self._lock:
             self._validate_extend(input)
             s = self._state
-            old_end = s.assignment.end_date
+            old_end, old_term, old_phase = s.assignment.end_date, s.term, s.phase
             s.assignment.end_date = input.new_end_date
             summary = f"Contract extended from {old_end} to {input.new_end_date}"
             if input.reason:
                 summary += f" ({input.reason})"
             if s.phase in (Phase.ACTIVE, Phase.RENEWAL_REVIEW):
                 self._start_next_term(old_end)
-                await self._mail(MailKind.RENEWAL_OUTCOME, note=input.reason)
+                await self._mail(
+                    MailKind.RENEWAL_OUTCOME,
+                    note=input.reason,
+                    term=old_term,
+                    occurrence=f"extended-{input.new_end_date}",
+                )
             await self._record(self._entry(self._update_key("extended"), summary, input.actor))
             await self._publish(
                 "lifecycle.renewal_decided",
-                "extended",
                 {"decision": "renew", "new_end_date": input.new_end_date.isoformat()},
             )
+            if s.phase is not old_phase:
+                await self._publish_phase()
             self._changed()
             return self._view()
 
@@ -341,7 +348,8 @@ class AssignmentWorkflow:
             s.terminated = True
             s.assignment.end_date = input.effective_date
             s.pending_decision = None
-            if s.phase is Phase.RENEWAL_REVIEW:
+            back_to_work = s.phase is Phase.RENEWAL_REVIEW
+            if back_to_work:
                 s.phase = Phase.ACTIVE
             await self._mail(MailKind.TERMINATION_NOTICE, note=input.reason)
             await self._record(
@@ -351,6 +359,8 @@ class AssignmentWorkflow:
                     input.actor,
                 )
             )
+            if back_to_work:
+                await self._publish_phase()
             self._changed()
             return self._view()
 
@@ -438,7 +448,7 @@ class AssignmentWorkflow:
         async with self._lock:
             self._validate_decide_renewal(input)
             s = self._state
-            old_end = s.assignment.end_date
+            old_end, decided_term = s.assignment.end_date, s.term
             s.pending_decision = None
             if input.decision == "renew" and input.new_end_date is not None:
                 s.assignment.end_date = input.new_end_date
@@ -451,16 +461,21 @@ class AssignmentWorkflow:
                 summary = f"Renewal decided: the assignment ends on {old_end}"
             if input.note:
                 summary += f" ({input.note})"
-            await self._mail(MailKind.RENEWAL_OUTCOME, note=input.note, term=s.term)
+            await self._mail(
+                MailKind.RENEWAL_OUTCOME,
+                note=input.note,
+                term=decided_term,
+                occurrence=f"{input.decision}-{input.new_end_date or old_end}",
+            )
             await self._record(self._entry(self._update_key("renewal"), summary, input.actor))
             await self._publish(
                 "lifecycle.renewal_decided",
-                "renewal",
                 {
                     "decision": input.decision,
                     "new_end_date": input.new_end_date.isoformat() if input.new_end_date else None,
                 },
             )
+            await self._publish_phase()
             self._changed()
             return self._view()
 
@@ -507,7 +522,7 @@ class AssignmentWorkflow:
             await self._record(
                 self._entry("feedback", "Exit feedback received, thank you", input.actor)
             )
-            await self._publish("lifecycle.feedback_received", "feedback", {"rating": input.rating})
+            await self._publish("lifecycle.feedback_received", {"rating": input.rating})
             self._changed()
             return self._view()
 
@@ -744,21 +759,22 @@ class AssignmentWorkflow:
         s.access = result.access
         await self._publish(
             "lifecycle.access_changed",
-            f"access:{'on' if active else 'off'}:{self._version}",
             {"access": [x.model_dump(mode="json") for x in result.access]},
         )
 
     async def _publish_phase(self) -> None:
         await self._publish(
-            "lifecycle.phase_changed", f"phase:{self._state.phase}", {"phase": self._state.phase}
+            "lifecycle.phase_changed", {"phase": self._state.phase, "term": self._state.term}
         )
 
-    async def _publish(self, type_: Any, what: str, data: dict[str, object]) -> None:
+    async def _publish(self, type_: Any, data: dict[str, object]) -> None:
+        """Queues one lifecycle event; its id is fixed by this run, so a retry repeats it."""
         a = self._state.assignment
+        self._published += 1
         await workflow.execute_activity(
             PUBLISH,
             PublishInput(
-                event_id=f"{a.assignment_id}:{self._state.term}:{what}",
+                event_id=f"{a.assignment_id}.{workflow.info().run_id}.{self._published}",
                 type=type_,
                 assignment_id=a.assignment_id,
                 at=self._now(),

@@ -144,6 +144,22 @@ async def test_whole_story_signed_to_completed(lifecycle: Lifecycle, unique_id: 
     await lifecycle.save_history(handle, "whole-story-term-2")
     row = await lifecycle.row(unique_id)
     assert row["phase"] == "completed"
+    # the freelancer heard both decisions, and the outside world saw every change
+    assert (await lifecycle.mail_kinds(unique_id)).count("renewal_outcome") == 2
+    events = await lifecycle.pool.fetch(
+        "SELECT type, payload FROM notification WHERE assignment_id = $1 ORDER BY created_at",
+        unique_id,
+    )
+    decisions = [e["payload"]["data"]["decision"] for e in events if e["type"].endswith("decided")]
+    assert decisions == ["renew", "end"]
+    phases = [e["payload"]["data"]["phase"] for e in events if e["type"].endswith("phase_changed")]
+    assert phases == [
+        "scheduled", "onboarding", "active", "renewal_review", "active",
+        "renewal_review", "active", "offboarding", "completed",
+    ]  # fmt: skip
+    assert {"lifecycle.access_changed", "lifecycle.feedback_received"} <= {
+        e["type"] for e in events
+    }
     kinds = [e["kind"] for e in await lifecycle.timeline(unique_id)]
     for kind in (
         "signed",
