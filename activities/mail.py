@@ -84,6 +84,7 @@ from temporalio.exceptions import ApplicationError
 
 from core.errors import INVALID_INPUT, PROVIDER_REJECTED
 from core.tokens import make_feedback_token
+from db import feedback
 from db import mail as outbox
 from workflows.types import Assignment, MailKind, Person, SendMailInput, SendMailResult
 
@@ -858,6 +859,12 @@ class MailActivities:
         except MailInputError as e:
             raise ApplicationError(str(e), type=INVALID_INPUT, non_retryable=True) from None
         log["message_id"] = mail.message_id
+        if input.kind is MailKind.FEEDBACK_REMINDER and await feedback.get(
+            self.pool, a.assignment_id
+        ):
+            # The answers came in, but the workflow was not told (Temporal was out of reach).
+            activity.logger.info("feedback already given: no reminder", extra=log)
+            return SendMailResult(message_id=mail.message_id, recipients=[], status="skipped")
 
         row, new = await outbox.insert_if_absent(
             self.pool,

@@ -23,6 +23,7 @@ from temporalio.testing import ActivityEnvironment
 from activities.mail import MailActivities, MailConfig, parse_smtp_url
 from core.errors import INVALID_INPUT, PROVIDER_REJECTED
 from core.tokens import read_feedback_token
+from db import feedback
 from db import mail as outbox
 from tests.activities.test_templates import AT, mail_input, realistic_state
 from workflows.types import MailKind, SendMailInput, SendMailResult
@@ -260,6 +261,25 @@ async def test_a_repeated_send_sends_nothing_twice(pool: Pool, smtp: Smtp, uniqu
     assert sorted(again.recipients) == sorted([FREELANCER, MANAGER, BUDDY])
     assert len(sink.by_id(first.message_id)) == 1
     assert len(await outbox.list_for(pool, unique_id)) == 1
+
+
+async def test_no_feedback_reminder_once_the_answers_are_in(
+    pool: Pool, smtp: Smtp, unique_id: str
+) -> None:
+    sink, url = smtp
+    await feedback.insert(
+        pool,
+        assignment_id=unique_id,
+        token_id=f"token-{unique_id}",
+        rating=4,
+        answers={"part_of_team": "the demos"},
+        submitted_at=AT,
+    )
+    result = await send(
+        activities(pool, url), mail_input(realistic_state(unique_id), MailKind.FEEDBACK_REMINDER)
+    )
+    assert result.status == "skipped" and not sink.by_id(result.message_id)
+    assert await outbox.list_for(pool, unique_id) == []
 
 
 async def test_a_moved_meeting_is_a_new_message_for_the_same_event(
