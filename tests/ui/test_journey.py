@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from playwright.sync_api import expect
 
+from db import feedback
 from tests.ui.conftest import Stack, check_accessibility, screenshot, sign_in
 
 
@@ -85,7 +86,7 @@ def test_operator_finds_an_assignment_decides_its_renewal_and_completes_a_task(
     expect(page).to_have_url(re.compile(rf"/assignments/{assignment_id}#main$"))
     expect(page.get_by_role("status").filter(has_text="Renewed")).to_be_visible()
     expect(page.locator(".page-head .badge")).to_have_text("Active")
-    expect(page.locator(".page-head")).to_contain_text("term 2")
+    expect(page.locator(".page-head")).to_contain_text("Term 2")
     expect(page.locator("section.decision")).to_have_count(0)
     renewal = timeline.locator("li.tl", has_text="Renewal decided")
     expect(renewal).to_contain_text(f"Renewed until {new_end.isoformat()}")
@@ -218,3 +219,55 @@ def test_an_admin_cancels_an_assignment_before_it_starts(stack: Stack, new_conte
     expect(page.locator("ol.timeline")).to_contain_text("The project was postponed")
     expect(page.locator("#changes")).to_have_count(0)
     assert stack.assignment(assignment_id)["phase"] == "cancelled"
+
+
+def test_an_early_end_leads_to_a_warm_farewell_and_its_feedback_is_shown(
+    stack: Stack, new_context: Any
+) -> None:
+    assignment_id = _id("UI-LEAVE")
+    stack.create(
+        assignment_id,
+        start=-90,
+        end=60,
+        freelancer={"name": "Noor El Amrani", "email": "noor@example.org"},
+    )
+    page = sign_in(new_context(), stack.keys["admin"], next_path=f"/assignments/{assignment_id}")
+    changes = page.locator("#changes")
+    changes.get_by_text("End it early").click()
+    terminate = changes.locator("form[action*='/termination']")
+    terminate.get_by_label("Effective date").fill(stack.today.isoformat())
+    terminate.get_by_label("Reason").fill("the project ends sooner")
+    terminate.get_by_role("button", name="End the assignment early").click()
+    expect(page.get_by_role("status").filter(has_text="early end is recorded")).to_be_visible()
+    stack.wait_for(assignment_id, lambda a: a["phase"] == "offboarding")
+
+    # The freelancer answers the exit-feedback form (stored as the form stores it).
+    stack.run(
+        feedback.insert(
+            stack.pool,
+            assignment_id=assignment_id,
+            token_id=f"token-{assignment_id}",
+            rating=4,
+            answers={
+                "felt_part": "The Friday demo, and a buddy who took time for me.",
+                "not_part": "A week without wiki access.",
+                "come_back": "yes",
+                "stay_in_touch": True,
+                "language": "en",
+                "term": 1,
+            },
+            submitted_at=datetime.now(UTC),
+        )
+    )
+    page.reload()
+    expect(page.locator(".page-head .badge")).to_have_text("Offboarding")
+    tasks = page.locator("#tasks")
+    expect(tasks.locator(".tasks-group").first.get_by_role("heading")).to_have_text("Farewell")
+    expect(tasks).to_contain_text("Plan the knowledge transfer with the team")
+    said = page.get_by_role("region", name="What they told us when leaving")
+    expect(said).to_contain_text("4 out of 5")
+    expect(said).to_contain_text("The Friday demo, and a buddy who took time for me.")
+    expect(said).to_contain_text("Wants to stay in touch")
+    expect(page.locator("ol.timeline")).to_contain_text("the project ends sooner")
+    screenshot(page, "11-assignment-farewell")
+    check_accessibility(page, "assignment page (offboarding, feedback)")

@@ -123,7 +123,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "{name}, {role}",
         "fr": "{name}, {role}",
     },
-    "term_label": {"en": "term {term}", "nl": "termijn {term}", "fr": "période {term}"},
+    "term_label": {"en": "Term {term}", "nl": "Termijn {term}", "fr": "Période {term}"},
     "in_team": {"en": "{role} in {team}", "nl": "{role} in {team}", "fr": "{role} — {team}"},
     "not_found_assignment": {
         "en": "There is no assignment {id}.",
