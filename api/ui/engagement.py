@@ -1,20 +1,245 @@
 """GET /engagement: the engagement dashboard.
 
-PLACEHOLDER, owned by the helper who builds the dashboard (with db/insights.py and
-api/templates/ui/engagement.html): replace the body of `engagement` freely. See api/ui/today.py
-for what a page gets from the foundation (api/ui/pages.py).
+Whether freelancers are treated like colleagues, in numbers over the last year (db.insights says
+how each is counted): how early they hear the renewal outcome, access ready before day one,
+access seen after an end (must be zero: red otherwise), exit feedback (response rate, rating,
+whether they would come back, what made them feel part of the team), tenure, and the alumni
+who want to stay in touch.
+
+Charts are SVG drawn here on the server (api/templates/ui/charts/), each with a title, a
+description that says every value, and the numbers as a table under it: readable without a
+script, by a screen reader, and printed.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from api.ui.i18n import Translator
 from api.ui.pages import SignedInPage
+from api.ui.today import plural
+from db import insights
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/engagement")
 async def engagement(page: SignedInPage) -> Response:
-    return page.render("ui/engagement.html", nav="engagement")
+    clock = page.request.app.state.clock
+    found = await insights.engagement(page.request.app.state.pool, clock.today(), now=clock.now())
+    t = page.t
+    return page.render(
+        "ui/engagement.html",
+        nav="engagement",
+        period=t(
+            "eng_period",
+            since=t.date(found.since),
+            today=t.date(found.today),
+        ),
+        tiles=_tiles(t, found),
+        notice=_notice(t, found.notice),
+        tenure=_tenure(t, found.tenure),
+        ratings=_ratings(t, found),
+        come_back=_come_back(t, found),
+        after_end=[
+            {
+                "id": x.assignment_id,
+                "name": x.freelancer_name,
+                "href": f"/assignments/{x.assignment_id}",
+                "reason": t(f"eng_after_end_{x.reason}"),
+            }
+            for x in found.access_after_end_examples
+        ],
+        after_end_total=found.access_after_end,
+        felt_part=[_quote(t, q) for q in found.felt_part],
+        not_part=[_quote(t, q) for q in found.not_part],
+        alumni=found.alumni,
+        alumni_latest=[{"name": a.first_name, "team": a.team} for a in found.alumni_latest],
+    )
+
+
+def percent(t: Translator, share: insights.Share) -> str:
+    value = share.percent
+    return "\u2013" if value is None else t("eng_percent", n=t.number(round(value)))
+
+
+def _tiles(t: Translator, e: insights.Engagement) -> dict[str, dict[str, Any]]:
+    notice = e.notice.distribution
+    after = e.access_after_end
+    return {
+        "notice": {
+            "label": t("eng_tile_notice"),
+            "value": plural(t, "eng_days", round(notice.median))
+            if notice.median is not None
+            else "\u2013",
+            "detail": plural(t, "eng_tile_notice_detail", notice.total)
+            if notice.total
+            else t("eng_none_yet"),
+            "tone": "neutral",
+            "percent": None,
+        },
+        "ready": {
+            "label": t("eng_tile_ready"),
+            "value": percent(t, e.access_ready),
+            "detail": t(
+                "eng_tile_ready_detail",
+                part=t.number(e.access_ready.part),
+                total=t.number(e.access_ready.total),
+            )
+            if e.access_ready.total
+            else t("eng_none_yet"),
+            "tone": "neutral",
+            "percent": e.access_ready.percent,
+        },
+        "after_end": {
+            "label": t("eng_tile_after_end"),
+            "value": t.number(after),
+            "detail": plural(t, "eng_tile_after_end_bad", after)
+            if after
+            else t("eng_tile_after_end_good"),
+            "tone": "bad" if after else "good",
+            "percent": None,
+        },
+        "feedback": {
+            "label": t("eng_tile_feedback"),
+            "value": percent(t, e.feedback),
+            "detail": t(
+                "eng_tile_feedback_detail",
+                part=t.number(e.feedback.part),
+                total=t.number(e.feedback.total),
+            )
+            if e.feedback.total
+            else t("eng_none_yet"),
+            "tone": "neutral",
+            "percent": e.feedback.percent,
+        },
+        "rating": {
+            "label": t("eng_tile_rating"),
+            "value": t("eng_rating_value", rating=t.number(e.average_rating))
+            if e.average_rating is not None
+            else "\u2013",
+            "detail": plural(t, "eng_tile_rating_detail", sum(e.ratings.values()))
+            if e.average_rating is not None
+            else t("eng_none_yet"),
+            "tone": "neutral",
+            "percent": None,
+        },
+        "alumni": {
+            "label": t("eng_tile_alumni"),
+            "value": t.number(e.alumni),
+            "detail": t("eng_tile_alumni_detail"),
+            "tone": "neutral",
+            "percent": None,
+        },
+    }
+
+
+def _range(t: Translator, bucket: insights.Bucket, unit: str) -> str:
+    if bucket.high is None:
+        return t(f"eng_range_open_{unit}", low=t.number(bucket.low))
+    return t(f"eng_range_{unit}", low=t.number(bucket.low), high=t.number(bucket.high - 1))
+
+
+def _median_x(distribution: insights.Distribution) -> float | None:
+    """Where the median falls along the columns, in percent of the width."""
+    median, buckets = distribution.median, distribution.buckets
+    if median is None or not buckets:
+        return None
+    slot = 100.0 / len(buckets)
+    for i, b in enumerate(buckets):
+        if b.high is None or median < b.high:
+            fraction = 0.5 if b.high is None else (max(median, b.low) - b.low) / (b.high - b.low)
+            return min(100.0, max(0.0, (i + fraction) * slot))
+    return 100.0
+
+
+def _distribution(
+    t: Translator, d: insights.Distribution, unit: str, median_key: str, chart: str, counted: str
+) -> dict[str, Any]:
+    bins = [
+        {
+            "label": _range(t, b, "short"),  # under the column: the unit is in the caption
+            "long": _range(t, b, unit),
+            "value": b.count,
+            "text": t.number(b.count),
+        }
+        for b in d.buckets
+    ]
+    median_text = plural(t, median_key, d.median) if d.median is not None else None
+    x = _median_x(d)
+    values = "; ".join(
+        t("eng_desc_pair", label=b["long"], count=plural(t, counted, b["value"])) for b in bins
+    )
+    desc = t(f"eng_{chart}_desc", values=values)
+    if median_text:
+        desc += " " + median_text + "."
+    return {
+        "bins": bins,
+        "total": d.total,
+        "median": {"x": x, "label": median_text} if median_text and x is not None else None,
+        "median_text": median_text,
+        "desc": desc,
+        "rows": [(b["long"], b["text"]) for b in bins],
+    }
+
+
+def _notice(t: Translator, n: insights.Notice) -> dict[str, Any]:
+    view = _distribution(t, n.distribution, "days", "eng_median_days", "notice", "eng_outcomes")
+    notes = []
+    if n.undecided:
+        notes.append(plural(t, "eng_notice_undecided", n.undecided))
+    if n.after_end:
+        notes.append(plural(t, "eng_notice_after_end", n.after_end))
+    if n.unmeasured:
+        notes.append(plural(t, "eng_notice_unmeasured", n.unmeasured))
+    return {**view, "notes": notes}
+
+
+def _tenure(t: Translator, d: insights.Distribution) -> dict[str, Any]:
+    return _distribution(t, d, "months", "eng_median_months", "tenure", "eng_assignments")
+
+
+def _bars(t: Translator, chart: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    values = "; ".join(
+        t("eng_desc_pair", label=r["label"], count=plural(t, "eng_leavers", r["value"]))
+        for r in rows
+    )
+    return {
+        "rows": rows,
+        "total": sum(r["value"] for r in rows),
+        "desc": t(f"eng_{chart}_desc", values=values),
+        "table": [(r["label"], r["text"]) for r in rows],
+    }
+
+
+def _ratings(t: Translator, e: insights.Engagement) -> dict[str, Any]:
+    rows = [
+        {
+            "label": plural(t, "eng_stars", n),
+            "value": e.ratings[n],
+            "text": t.number(e.ratings[n]),
+            "tone": None,
+        }
+        for n in range(5, 0, -1)
+    ]
+    return _bars(t, "ratings", rows)
+
+
+def _come_back(t: Translator, e: insights.Engagement) -> dict[str, Any]:
+    rows = [
+        {
+            "label": t(f"eng_come_back_{answer}"),
+            "value": e.come_back[answer],
+            "text": t.number(e.come_back[answer]),
+            "tone": tone,
+        }
+        for answer, tone in (("yes", "good"), ("maybe", "wait"), ("no", "muted"))
+    ]
+    return _bars(t, "come_back", rows)
+
+
+def _quote(t: Translator, q: insights.Quote) -> dict[str, Any]:
+    return {"text": q.text, "when": t.date(q.submitted_at)}
