@@ -361,12 +361,15 @@ def install_handlers(app: FastAPI) -> None:
         assert isinstance(exc, PageError)
         settings, clock, found, language = await _current(request)
         page = Page(request, settings, clock, found, language)
+        # After a refused POST, the language switcher comes back to a page, not to the POST.
+        here = {} if request.method == "GET" else {"here": "/"}
         return page.render(
             "ui/error.html",
             status=exc.status,
             refresh=False,
             title=page.t(exc.title),
             message=page.t(exc.body, **exc.values),
+            **here,
         )
 
     app.add_exception_handler(SignInRequired, sign_in_required)
