@@ -262,8 +262,11 @@ def stack(database_url: str) -> Iterator[Stack]:
 # ------------------------------------------------------------------------------- browser
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for one test module. Not for the session: while Playwright's sync API is open it
+    marks its own event loop as running on the main thread, which would stop pytest-asyncio's
+    tests that come after the UI tests in the same run."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
