@@ -151,9 +151,18 @@ def _median_x(distribution: insights.Distribution) -> float | None:
     slot = 100.0 / len(buckets)
     for i, b in enumerate(buckets):
         if b.high is None or median < b.high:
-            fraction = 0.5 if b.high is None else (max(median, b.low) - b.low) / (b.high - b.low)
+            # An open last bucket is read as wide as the one before it.
+            width = (b.high - b.low) if b.high is not None else _width_before(buckets, i)
+            fraction = min(1.0, (max(median, b.low) - b.low) / width)
             return min(100.0, max(0.0, (i + fraction) * slot))
     return 100.0
+
+
+def _width_before(buckets: list[insights.Bucket], i: int) -> int:
+    before = buckets[i - 1] if i > 0 else None
+    if before is None or before.high is None:
+        return 1
+    return before.high - before.low
 
 
 def _distribution(
@@ -171,7 +180,8 @@ def _distribution(
     median_text = plural(t, median_key, d.median) if d.median is not None else None
     x = _median_x(d)
     values = "; ".join(
-        t("eng_desc_pair", label=b["long"], count=plural(t, counted, b["value"])) for b in bins
+        t("eng_desc_pair", label=view["long"], count=plural(t, counted, bucket.count))
+        for bucket, view in zip(d.buckets, bins, strict=True)
     )
     desc = t(f"eng_{chart}_desc", values=values)
     if median_text:

@@ -87,7 +87,7 @@ def _section(section: insights.Section[Any], items: list[dict[str, Any]]) -> dic
     return {"items": items, "total": section.total, "more": section.more}
 
 
-def plural(t: Translator, key: str, n: int) -> str:
+def plural(t: Translator, key: str, n: float) -> str:
     """`key_one` for one, `key_other` else, with `{n}` filled."""
     return t(f"{key}_{'one' if n == 1 else 'other'}", n=t.number(n))
 
