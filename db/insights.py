@@ -2,7 +2,7 @@
 
 Both pages are answered by a handful of aggregate queries: every number is counted in SQL, only
 the rows a page shows leave the database, and each query starts from an index (migration
-006_insights) or a window of time, so the pages stay fast at 100,000 assignments.
+005_insights) or a window of time, so the pages stay fast at 100,000 assignments.
 
 "Today" is the deployment clock's date (core.clock), handed in by the caller: a demo at a
 compressed clock sees its own today, not the wall clock's.

@@ -1,0 +1,52 @@
+"""How fast the operator UI's Today page and engagement dashboard are read at 100,000
+assignments (run by hand, results in README).
+
+    .venv/bin/python -m bench.insights [--rows 100000] [--runs 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from datetime import date
+
+from bench.common import postgres_url, timed
+from db import insights
+from db.migrate import migrate
+from db.pool import create_pool
+from tests.db.databases import fresh_database
+from tests.db.lifecycle_fill import fill_lifecycle
+
+TODAY = date(2026, 12, 1)
+
+
+async def bench(url: str, rows: int, runs: int) -> None:
+    async with fresh_database(url) as db:
+        await migrate(db)
+        pool = await create_pool(db, max_size=2)
+        try:
+            started = time.perf_counter()
+            await fill_lifecycle(pool, TODAY, rows)
+            print(f"{rows} assignments written in {time.perf_counter() - started:.1f} s\n")
+            for name, call in (
+                ("Today page", lambda: insights.today(pool, TODAY)),
+                ("Engagement dashboard", lambda: insights.engagement(pool, TODAY)),
+            ):
+                p50, p95 = await timed(call, runs)
+                print(f"{name:<24} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
+        finally:
+            await pool.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    with postgres_url() as url:
+        asyncio.run(bench(url, args.rows, args.runs))
+
+
+if __name__ == "__main__":
+    main()
