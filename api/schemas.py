@@ -98,7 +98,18 @@ Purpose = Annotated[
 ToolName = Annotated[
     str, StringConstraints(min_length=1, max_length=100), AfterValidator(_storable)
 ]
-Email = Annotated[EmailStr, Field(max_length=254), AfterValidator(_storable)]
+
+
+def _deliverable(value: str) -> str:
+    """Most mail servers cannot take accents before the @ (SMTPUTF8); the domain may have them."""
+    if not value.rsplit("@", 1)[0].isascii():
+        raise ValueError("the part before the @ must be plain ASCII: mail servers refuse accents")
+    return value
+
+
+Email = Annotated[
+    EmailStr, Field(max_length=254), AfterValidator(_storable), AfterValidator(_deliverable)
+]
 AssignmentId = Annotated[str, Field(pattern=ASSIGNMENT_ID_PATTERN, examples=["ACME-2026-0042"])]
 
 

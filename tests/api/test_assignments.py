@@ -187,6 +187,7 @@ async def test_the_record_decides_after_the_workflow_is_gone(
         ({"assignment_id": "x" * 65}, "assignment_id"),
         ({"assignment_id": ""}, "assignment_id"),
         ({"freelancer": {"name": "Sam", "email": "not-an-email"}}, "freelancer.email"),
+        ({"manager": {"name": "Amélie", "email": "amélie@client.example"}}, "manager.email"),
         ({"timezone": "Mars/Olympus_Mons"}, "timezone"),
         ({"end_date": "2020-01-01"}, "end_date"),
         ({"start_date": "01/04/2027"}, "start_date"),
