@@ -11,15 +11,10 @@ How the dashboard counts (over a window of `days` before today, 365 by default):
 
 - **Renewal notice**: for each renewal outcome (timeline entries `renewal`, and `extended` on or
   after the start date), the days from the day the freelancer heard it (the entry's date in the
-  assignment's timezone) to the end date that held at that moment. The read model keeps only the
-  current end date, so the end date at that moment is read from the timeline itself: an end
-  decision names it ("the assignment ends on D"), an extension names it ("extended from D to
-  E"), and a renewal ("renewed until E") ends the term whose end the previous outcome of the
-  same assignment named; for a first renewal, that is the day before the current term's start
-  (`state.term_start`). A renewal whose old end date cannot be known that way (the first of
-  several renewals, with no outcome before it) is counted as unmeasured, not guessed. An
-  offboarding without a decision ("no renewal decision by the end date") counts too: that
-  freelancer heard it on the last day, at 0 days (or the days to a weekend end date).
+  assignment's timezone) to the end date that held at that moment, which the workflow records
+  with the entry (`data.old_end`). An offboarding without a decision (`data.reason` =
+  `undecided`) counts too: that freelancer heard it on the last day, at 0 days (or the days to a
+  weekend end date). An outcome recorded without its old end date is counted as unmeasured.
 - **Access ready before day one**: of the assignments that started in the window (not
   cancelled), those whose first grant in the access ledger (`access_change`) came before the
   start day's boundary (local midnight in the assignment's timezone).
@@ -444,65 +439,22 @@ def _bucket_sql(column: str, buckets: tuple[tuple[int, int | None], ...]) -> str
     return ",\n       ".join(parts)
 
 
-# The summaries the workflow writes for the outcomes (workflows/assignment.py) name the end date
-# before and after: "Contract extended from D to E", "... the assignment ends on D", "...
-# renewed until E". The dates are read at their place after a known prefix (PostgreSQL's
-# regular expressions cost ~15 µs a row, this a fraction of that), and only when they look like
-# an ISO date, so a summary worded otherwise is unmeasured rather than an error.
-EXTENDED_PREFIX = "Contract extended from "
-ENDS_PREFIX = "Renewal decided: the assignment ends on "
-RENEWED_PREFIX = "Renewal decided: renewed until "
-
-
-def _date_in(column: str, prefix: str, skip: int = 0) -> str:
-    """SQL: the ISO date `skip` characters after `prefix` at the start of `column`, or NULL."""
-    position = len(prefix) + skip + 1
-    text = f"substr({column}, {position}, 10)"
-    return (
-        f"CASE WHEN {column} LIKE '{prefix}%' AND translate({text}, '0123456789', 'dddddddddd')"
-        f" = 'dddd-dd-dd' THEN {text}::date END"
-    )
-
-
-# "Contract extended from D to E": E is 10 + len(" to ") characters after D's start.
-_EXTENDED_TO = len("YYYY-MM-DD to ")
-
 # The end date that held when each outcome was heard (see the module's docstring).
 _NOTICE = f"""
 WITH outcome AS MATERIALIZED (
-    SELECT t.assignment_id, t.at, t.kind, split_part(t.key, ':', 1) AS term,
-           coalesce({_date_in("t.summary", EXTENDED_PREFIX)},
-                    {_date_in("t.summary", ENDS_PREFIX)}) AS named_end
+    SELECT t.assignment_id, t.at, t.kind, t.data
     FROM timeline_entry t
     WHERE t.kind IN ('renewal', 'extended', 'offboarding') AND t.at >= $1 AND t.at < $2
-      AND (t.kind <> 'offboarding' OR t.summary LIKE '%no renewal decision%')
-), heard AS (
-    SELECT (o.at AT TIME ZONE a.timezone)::date AS heard_on, a.start_date,
-           CASE WHEN o.kind = 'offboarding' THEN a.end_date
-                ELSE coalesce(
-                    o.named_end,
-                    previous.named_end,
-                    CASE WHEN o.term ~ '^[0-9]+$' AND o.term::int = a.term
-                         THEN (a.state ->> 'term_start')::date - 1 END)
-           END AS end_then,
-           o.kind = 'offboarding' AS undecided
+      AND (t.kind <> 'offboarding' OR t.data ->> 'reason' = 'undecided')
+), days AS MATERIALIZED (
+    SELECT CASE WHEN o.kind = 'offboarding' THEN a.end_date
+                ELSE (o.data ->> 'old_end')::date
+           END - (o.at AT TIME ZONE a.timezone)::date AS days,
+           o.kind = 'offboarding' AS undecided,
+           o.kind <> 'offboarding' AND o.data ->> 'old_end' IS NULL AS unmeasured
     FROM outcome o
     JOIN assignment a USING (assignment_id)
-    -- A renewal names only its new end date: the old one is what the outcome before it named.
-    LEFT JOIN LATERAL (
-        SELECT coalesce({_date_in("p.summary", EXTENDED_PREFIX, _EXTENDED_TO)},
-                        {_date_in("p.summary", ENDS_PREFIX)},
-                        {_date_in("p.summary", RENEWED_PREFIX)}) AS named_end
-        FROM timeline_entry p
-        WHERE o.kind = 'renewal' AND o.named_end IS NULL
-          AND p.assignment_id = o.assignment_id AND p.at < o.at
-          AND p.kind IN ('renewal', 'extended')
-        ORDER BY p.at DESC
-        LIMIT 1
-    ) previous ON true
-), days AS MATERIALIZED (
-    SELECT end_then - heard_on AS days, undecided, end_then IS NULL AS unmeasured
-    FROM heard WHERE heard_on >= start_date
+    WHERE (o.at AT TIME ZONE a.timezone)::date >= a.start_date
 )
 SELECT {_bucket_sql("days", NOTICE_BUCKETS)},
        count(*) FILTER (WHERE days < 0) AS after_end,

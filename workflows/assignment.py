@@ -262,15 +262,19 @@ class AssignmentWorkflow:
             self._mail(MailKind.EXIT_FEEDBACK),
             self._mail(MailKind.ALUMNI_INVITATION),
         )
-        reason = (
-            "terminated"
-            if s.terminated
-            else "no renewal decision by the end date"
-            if undecided
-            else "the contract ends"
-        )
+        why = "terminated" if s.terminated else "undecided" if undecided else "ended"
+        reason = {
+            "terminated": "terminated",
+            "undecided": "no renewal decision by the end date",
+            "ended": "the contract ends",
+        }[why]
         await self._record(
-            self._entry(step.key, f"Offboarding ({reason}): exit feedback link sent")
+            self._entry(
+                step.key,
+                f"Offboarding ({reason}): exit feedback link sent",
+                reason=why,
+                end=s.assignment.end_date,
+            )
         )
         await self._publish_phase()
 
@@ -311,7 +315,15 @@ class AssignmentWorkflow:
                     term=old_term,
                     occurrence=f"extended-{input.new_end_date}",
                 )
-            await self._record(self._entry(self._update_key("extended"), summary, input.actor))
+            await self._record(
+                self._entry(
+                    self._update_key("extended"),
+                    summary,
+                    input.actor,
+                    old_end=old_end,
+                    new_end=input.new_end_date,
+                )
+            )
             await self._publish(
                 "lifecycle.renewal_decided",
                 {"decision": "renew", "new_end_date": input.new_end_date.isoformat()},
@@ -345,6 +357,7 @@ class AssignmentWorkflow:
         async with self._lock:
             self._validate_terminate(input)
             s = self._state
+            old_end = s.assignment.end_date
             s.terminated = True
             s.assignment.end_date = input.effective_date
             s.pending_decision = None
@@ -357,6 +370,8 @@ class AssignmentWorkflow:
                     self._update_key("terminated"),
                     f"Terminated as of {input.effective_date}: {input.reason}",
                     input.actor,
+                    old_end=old_end,
+                    new_end=input.effective_date,
                 )
             )
             if back_to_work:
@@ -467,7 +482,16 @@ class AssignmentWorkflow:
                 term=decided_term,
                 occurrence=f"{input.decision}-{input.new_end_date or old_end}",
             )
-            await self._record(self._entry(self._update_key("renewal"), summary, input.actor))
+            await self._record(
+                self._entry(
+                    self._update_key("renewal"),
+                    summary,
+                    input.actor,
+                    decision=input.decision,
+                    old_end=old_end,
+                    new_end=input.new_end_date,
+                )
+            )
             await self._publish(
                 "lifecycle.renewal_decided",
                 {
@@ -681,10 +705,17 @@ class AssignmentWorkflow:
         info = workflow.current_update_info()
         return f"{what}:{info.id if info else self._version}"
 
-    def _entry(self, key: str, summary: str, actor: str = "system") -> TimelineEntry:
+    def _entry(
+        self, key: str, summary: str, actor: str = "system", **data: object
+    ) -> TimelineEntry:
         kind = key.split(":", 1)[0]
         return TimelineEntry(
-            key=f"{self._state.term}:{key}", at=self._now(), kind=kind, summary=summary, actor=actor
+            key=f"{self._state.term}:{key}",
+            at=self._now(),
+            kind=kind,
+            summary=summary,
+            actor=actor,
+            data={k: None if v is None else str(v) for k, v in data.items()},
         )
 
     # --------------------------------------------------------------------- effects

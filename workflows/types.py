@@ -243,6 +243,8 @@ class TimelineEntry(Model):
     kind: str
     summary: str
     actor: str = "system"
+    # Facts for reports, e.g. a renewal's {"old_end": ..., "new_end": ...} (ISO dates).
+    data: dict[str, str | None] = Field(default_factory=dict)
 
 
 class RecordInput(Model):

@@ -45,12 +45,19 @@ async def test_recording_twice_keeps_one_row_and_one_entry_per_key(
     assert row["workflow_run_id"] == "run-1"
     assert row["state"] == state.model_dump(mode="json")
     assert await timeline.list_for(pool, unique_id) == [
-        {"at": SIGNED_AT, "kind": "signed", "summary": "signed 1:signed", "actor": "system"},
+        {
+            "at": SIGNED_AT,
+            "kind": "signed",
+            "summary": "signed 1:signed",
+            "actor": "system",
+            "data": {},
+        },
         {
             "at": SIGNED_AT + timedelta(days=20),
             "kind": "onboarding",
             "summary": "onboarding 1:onboarding",
             "actor": "system",
+            "data": {},
         },
     ]
 

@@ -37,5 +37,7 @@ def make_state(
     )
 
 
-def entry(key: str, at: datetime, kind: str = "note", summary: str = "") -> TimelineEntry:
-    return TimelineEntry(key=key, at=at, kind=kind, summary=summary or f"{kind} {key}")
+def entry(
+    key: str, at: datetime, kind: str = "note", summary: str = "", **data: str | None
+) -> TimelineEntry:
+    return TimelineEntry(key=key, at=at, kind=kind, summary=summary or f"{kind} {key}", data=data)

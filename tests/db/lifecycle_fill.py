@@ -68,13 +68,15 @@ _FILL = [
     WHERE a.start_date + k.days <= $1
     """,
     """
-    INSERT INTO timeline_entry (assignment_id, key, at, kind, summary)
+    INSERT INTO timeline_entry (assignment_id, key, at, kind, summary, data)
     SELECT assignment_id, '1:renewal:x', end_date - 10 - length(assignment_id) % 20, 'renewal',
-           'Renewal decided: the assignment ends on ' || end_date
+           'Renewal decided: the assignment ends on ' || end_date,
+           jsonb_build_object('decision', 'end', 'old_end', end_date)
     FROM assignment WHERE phase IN ('offboarding', 'completed')
     UNION ALL
     SELECT assignment_id, '1:offboarding', end_date, 'offboarding',
-           'Offboarding (the contract ends): exit feedback link sent'
+           'Offboarding (the contract ends): exit feedback link sent',
+           jsonb_build_object('reason', 'ended')
     FROM assignment WHERE phase IN ('offboarding', 'completed')
     """,
     """

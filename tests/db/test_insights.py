@@ -283,6 +283,8 @@ async def test_days_of_notice_before_the_end_date(db: asyncpg.Pool) -> None:
             at(date(2027, 3, 10)),
             "renewal",
             "Renewal decided: the assignment ends on 2027-03-31 (budget)",
+            decision="end",
+            old_end="2027-03-31",
         ),
     )
     # An extension names it too: 28 days.
@@ -295,9 +297,11 @@ async def test_days_of_notice_before_the_end_date(db: asyncpg.Pool) -> None:
             at(date(2027, 3, 3)),
             "extended",
             "Contract extended from 2027-03-31 to 2027-06-30",
+            old_end="2027-03-31",
+            new_end="2027-06-30",
         ),
     )
-    # A first renewal ends the term before the current one: 5 days before 2027-03-31.
+    # A renewal: 5 days before 2027-03-31.
     await put(
         db,
         "N-RENEW",
@@ -314,10 +318,12 @@ async def test_days_of_notice_before_the_end_date(db: asyncpg.Pool) -> None:
             at(date(2027, 3, 26)),
             "renewal",
             "Renewal decided: renewed until 2027-06-30",
+            decision="renew",
+            old_end="2027-03-31",
+            new_end="2027-06-30",
         ),
     )
-    # Two renewals: the second one ends what the first one named (15 days before 2027-06-30);
-    # the first one's old end date is not on record any more.
+    # Two renewals: 11 days before 2027-03-31, then 15 days before 2027-06-30.
     await put(
         db,
         "N-TWICE",
@@ -334,13 +340,26 @@ async def test_days_of_notice_before_the_end_date(db: asyncpg.Pool) -> None:
             at(date(2027, 3, 20)),
             "renewal",
             "Renewal decided: renewed until 2027-06-30",
+            decision="renew",
+            old_end="2027-03-31",
+            new_end="2027-06-30",
         ),
         entry(
             "3:renewal:u2",
             at(date(2027, 6, 15)),
             "renewal",
             "Renewal decided: renewed until 2027-09-30",
+            decision="renew",
+            old_end="2027-06-30",
+            new_end="2027-09-30",
         ),
+    )
+    # An outcome recorded without its old end date cannot be measured.
+    await put(db, "N-UNKNOWN", term=2, start_date=start, end_date=date(2027, 6, 30))
+    await add_entries(
+        db,
+        "N-UNKNOWN",
+        entry("2:renewal:u1", at(date(2027, 3, 25)), "renewal", "Renewed"),
     )
     # No decision by the end date: heard it on the last day.
     await put(db, "N-NONE", Phase.OFFBOARDING, start_date=start, end_date=date(2027, 3, 31))
@@ -352,6 +371,7 @@ async def test_days_of_notice_before_the_end_date(db: asyncpg.Pool) -> None:
             at(date(2027, 3, 31), 7),
             "offboarding",
             "Offboarding (no renewal decision by the end date): exit feedback link sent",
+            reason="undecided",
         ),
     )
     # Not a renewal outcome: an extension before the start; an ordinary offboarding.
@@ -366,6 +386,8 @@ async def test_days_of_notice_before_the_end_date(db: asyncpg.Pool) -> None:
             at(date(2027, 1, 20)),
             "extended",
             "Contract extended from 2027-05-01 to 2027-09-01",
+            old_end="2027-05-01",
+            new_end="2027-09-01",
         ),
     )
     await put(db, "N-ENDS", Phase.OFFBOARDING, start_date=start, end_date=date(2027, 3, 31))
@@ -377,17 +399,18 @@ async def test_days_of_notice_before_the_end_date(db: asyncpg.Pool) -> None:
             at(date(2027, 3, 31), 7),
             "offboarding",
             "Offboarding (the contract ends): exit feedback link sent",
+            reason="ended",
         ),
     )
 
     result = await insights.engagement(db, TODAY, now=NOW)
 
     notice = result.notice
-    # Days: 21, 28, 5, 15, 0.
-    assert [b.count for b in notice.distribution.buckets] == [2, 0, 1, 1, 1]
+    # Days: 21, 28, 5, 11, 15, 0.
+    assert [b.count for b in notice.distribution.buckets] == [2, 1, 1, 1, 1]
     assert [(b.low, b.high) for b in notice.distribution.buckets][-1] == (28, None)
-    assert notice.distribution.median == 15
-    assert notice.distribution.total == 5
+    assert notice.distribution.median == 13
+    assert notice.distribution.total == 6
     assert (notice.unmeasured, notice.undecided, notice.after_end) == (1, 1, 0)
 
 

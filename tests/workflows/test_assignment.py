@@ -160,7 +160,13 @@ async def test_whole_story_signed_to_completed(lifecycle: Lifecycle, unique_id: 
     assert {"lifecycle.access_changed", "lifecycle.feedback_received"} <= {
         e["type"] for e in events
     }
-    kinds = [e["kind"] for e in await lifecycle.timeline(unique_id)]
+    timeline = await lifecycle.timeline(unique_id)
+    outcomes = [e["data"] for e in timeline if e["kind"] == "renewal"]
+    assert outcomes == [
+        {"decision": "renew", "old_end": end.isoformat(), "new_end": new_end.isoformat()},
+        {"decision": "end", "old_end": new_end.isoformat(), "new_end": None},
+    ]
+    kinds = [e["kind"] for e in timeline]
     for kind in (
         "signed",
         "onboarding",
