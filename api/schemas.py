@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from workflows.types import (
+    ASSIGNMENT_ID_PATTERN,
     MAX_TERM_DAYS,
     AmendInput,
     Assignment,
@@ -42,7 +43,6 @@ from workflows.types import (
     TerminateInput,
 )
 
-ASSIGNMENT_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 TASK_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
 LANGUAGES = ("en", "nl", "fr")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import date, datetime
+import re
+from datetime import UTC, date, datetime
 from typing import Any
 
 import asyncpg
 
 from db.pool import Connection, Executor
-from workflows.types import Assignment, AssignmentState
+from workflows.types import ASSIGNMENT_ID_PATTERN, Assignment, AssignmentState
 
 MAX_LIMIT = 500
 
@@ -144,6 +145,10 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         raise ValueError("malformed cursor") from exc
     if created_at.tzinfo is None:
         raise ValueError("malformed cursor")
+    try:
+        created_at.astimezone(UTC)  # a moment PostgreSQL can hold
+    except OverflowError as exc:
+        raise ValueError("malformed cursor") from exc
     return created_at, assignment_id
 
 
@@ -184,8 +189,9 @@ def _unpack(cursor: str) -> str:
 
 
 def _split(raw: str, parts: int) -> list[str]:
+    """The fields of a cursor; the last is an assignment id, checked like one."""
     found = raw.split("|", parts - 1)
-    if len(found) != parts or not all(found):
+    if len(found) != parts or not re.fullmatch(ASSIGNMENT_ID_PATTERN, found[-1]):
         raise ValueError("malformed cursor")
     return found
 

@@ -24,6 +24,10 @@ REFUSED_INVALID = "Invalid"
 MAX_TERM_DAYS = 5 * 366
 
 
+# The contracting system's id of an assignment: its business key.
+ASSIGNMENT_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
+
+
 def workflow_id_for(assignment_id: str) -> str:
     """The one workflow of an assignment, named from the contracting system's business key."""
     return f"assignment-{assignment_id}"

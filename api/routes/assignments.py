@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, date
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, Response
@@ -104,15 +103,13 @@ async def list_assignments(
 
 
 def _check_cursor(cursor: str) -> None:
-    """422 for a cursor no page could have made (db.assignments reads only the shape)."""
+    """422 for a cursor no page could have made."""
     try:
-        created_at, assignment_id = assignments.decode_cursor(cursor)
-        created_at.astimezone(UTC)
-        ok = re.fullmatch(ASSIGNMENT_ID_PATTERN, assignment_id) is not None
-    except (ValueError, OverflowError):
-        ok = False
-    if not ok:
-        raise invalid("cursor", "not a cursor from a previous page", loc=["query", "cursor"])
+        assignments.decode_cursor(cursor)
+    except ValueError:
+        raise invalid(
+            "cursor", "not a cursor from a previous page", loc=["query", "cursor"]
+        ) from None
 
 
 @router.get("/{assignment_id}", summary="One assignment", responses=_READ)

@@ -239,6 +239,8 @@ async def test_a_filtered_list_pages_too(pool: asyncpg.Pool, listed: tuple[str, 
         base64.urlsafe_b64encode(b"2026-01-01T00:00:00|ACME-1").decode(),  # no time zone
         base64.urlsafe_b64encode(b"2026-01-01T00:00:00+00:00|").decode(),
         base64.urlsafe_b64encode(b"\xff\xfe|x").decode(),
+        base64.urlsafe_b64encode(b"2026-01-01T00:00:00+00:00|nul\x00id").decode(),
+        base64.urlsafe_b64encode(b"9999-12-31T23:59:59-23:00|ACME-1").decode(),  # out of range
     ],
 )
 async def test_a_malformed_cursor_is_a_value_error(pool: asyncpg.Pool, cursor: str) -> None:
