@@ -32,7 +32,6 @@ import asyncio
 import base64
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -49,6 +48,7 @@ from markupsafe import Markup
 from api.commands import Lifecycle
 from api.deps import AppClock, AppSettings, Assignments, Db
 from api.problems import Problem
+from api.ui.i18n import FALLBACK, LANGUAGES, negotiate
 from core.clock import Clock
 from core.tokens import FeedbackClaim, TokenError, read_feedback_token
 from db import assignments, feedback
@@ -57,8 +57,6 @@ from workflows.types import SubmitFeedbackInput
 
 log = structlog.get_logger("api")
 
-LANGUAGES = ("en", "nl", "fr")
-FALLBACK_LANGUAGE = "en"
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 PAGES = TEMPLATES / "feedback"
 
@@ -130,10 +128,10 @@ class Texts:
     """The pages' words in one language; a missing one falls back to English."""
 
     def __init__(self, language: str | None) -> None:
-        self.language = language if language in LANGUAGES else FALLBACK_LANGUAGE
+        self.language = language if language in LANGUAGES else FALLBACK
 
     def __call__(self, key: str, **values: Any) -> str:
-        text = _messages(self.language).get(key) or _messages(FALLBACK_LANGUAGE)[key]
+        text = _messages(self.language).get(key) or _messages(FALLBACK)[key]
         return text.format(**values) if values else text
 
 
@@ -160,24 +158,6 @@ def _page(
     )
 
 
-def _browser_language(accept_language: str | None) -> str:
-    """The first of our languages the browser prefers (by q-value), else English."""
-    best, best_q = FALLBACK_LANGUAGE, 0.0
-    for part in (accept_language or "").split(",")[:32]:
-        tag, _, params = part.partition(";")
-        language = tag.strip().split("-")[0].lower()
-        q = 1.0
-        found = re.search(r"q\s*=\s*([0-9.]{1,5})", params)
-        if found:
-            try:
-                q = float(found.group(1))
-            except ValueError:
-                continue
-        if language in LANGUAGES and q > best_q:
-            best, best_q = language, q
-    return best
-
-
 # ------------------------------------------------------------------------------- the link
 
 
@@ -196,7 +176,7 @@ def _about(row: Any) -> About:
     name = str(a.get("freelancer", {}).get("name") or "")
     words = name.split()
     return About(
-        language=str(a.get("language") or FALLBACK_LANGUAGE),
+        language=str(a.get("language") or FALLBACK),
         first_name=words[0] if words else name,
         team=str(a.get("team") or ""),
         manager=str(a.get("manager", {}).get("name") or ""),
@@ -207,7 +187,7 @@ async def _open(
     token: str, request: Request, pool: asyncpg.Pool, signing_key: str, clock: Clock
 ) -> tuple[FeedbackClaim, About] | HTMLResponse:
     """The claim and its assignment, or the page that says why the link cannot be used."""
-    texts = Texts(_browser_language(request.headers.get("accept-language")))
+    texts = Texts(negotiate(request.headers.get("accept-language")))
     try:
         claim = read_feedback_token(token, signing_key, clock.now())
     except TokenError as exc:
@@ -233,7 +213,7 @@ def _already_answered(about: About) -> HTMLResponse:
 
 def _unavailable(request: Request, exc: BaseException) -> HTMLResponse:
     log.warning("feedback storage unavailable", error=type(exc).__name__)
-    texts = Texts(_browser_language(request.headers.get("accept-language")))
+    texts = Texts(negotiate(request.headers.get("accept-language")))
     response = _page(503, texts, texts("unavailable_title"), texts("unavailable_body"))
     response.headers["Retry-After"] = "60"
     return response
@@ -441,4 +421,4 @@ async def submit(
 @router.api_route("/feedback/{rest:path}", methods=["GET", "POST"], response_class=HTMLResponse)
 async def mangled_link(request: Request) -> HTMLResponse:
     """A link cut or extended on its way (a mail client that wrapped it): say so kindly."""
-    return _invalid(Texts(_browser_language(request.headers.get("accept-language"))))
+    return _invalid(Texts(negotiate(request.headers.get("accept-language"))))
