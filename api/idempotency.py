@@ -5,7 +5,9 @@ header and a valid API key claims the key for that client (db.idempotency) with 
 method, path and body, runs, and stores its answer. A repeat with the same request gets the
 stored answer (marked `Idempotent-Replayed: true`); the same key with another request is 422;
 a repeat while the first is still running is 409. Answers of 5xx (and unexpected failures) are
-not stored, so the client may retry them. Answers are kept 24 hours.
+not stored, so the client may retry them. Answers are kept 24 hours. On `POST /v1/events`,
+which carries no API key, the client is the holder of the webhook secret, once the request's
+signature is verified (`SignedEventRoute`).
 """
 
 from __future__ import annotations
@@ -63,6 +65,11 @@ def _stored(response: Response) -> Any:
 
 
 class IdempotentRoute(APIRoute):
+    async def client_of(self, request: Request) -> str | None:
+        """Whose keys these are: the API key's; None leaves the request to its route (401)."""
+        caller = await caller_of(request)
+        return None if caller is None else str(caller.id)
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
@@ -70,12 +77,11 @@ class IdempotentRoute(APIRoute):
             key = request.headers.get(HEADER)
             if request.method != "POST" or key is None:
                 return await handler(request)
-            caller = await caller_of(request)
-            if caller is None:
-                return await handler(request)  # answered 401 by the route's own dependency
+            client = await self.client_of(request)
+            if client is None:
+                return await handler(request)  # answered 401 by the route itself
             if not _KEY.fullmatch(key):
                 raise invalid(HEADER, "1 to 255 visible ASCII characters", loc=["header", HEADER])
-            client = str(caller.id)
             pool = request.app.state.pool
             digest = fingerprint(request.method, request.url.path, await request.body())
             claim = await idempotency.begin(pool, client, key, digest)

@@ -24,6 +24,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from api import problems
 from api.deps import AppClock, AppSettings, Assignments, Db
+from api.idempotency import IdempotentRoute
 from api.problems import INVALID_SIGNATURE, Problem, from_validation_error, invalid
 from api.routes.assignments import check_not_past
 from api.schemas import (
@@ -40,7 +41,6 @@ from workflows.assignment import AssignmentWorkflow
 
 log = structlog.get_logger("api")
 
-router = APIRouter(prefix="/v1", tags=["events"])
 
 SIGNATURE_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
 
@@ -112,6 +112,18 @@ class KeyedLocks:
                     self._locks[key] = (lock, users - 1)
 
 
+class SignedEventRoute(IdempotentRoute):
+    """Idempotency-Key for the sender of signed events: known only by a valid signature."""
+
+    async def client_of(self, request: Request) -> str | None:
+        headers = {h: request.headers.get(h, "") for h in SIGNATURE_HEADERS}
+        try:
+            _verify(request.app.state.settings.webhook_secret, await request.body(), headers)
+        except Problem:
+            return None
+        return "webhook-sender"
+
+
 def _verify(secret: str | None, body: bytes, headers: dict[str, str]) -> None:
     """401 unless the body carries a valid, fresh Standard Webhooks signature."""
     if not secret:
@@ -135,6 +147,8 @@ def _verify(secret: str | None, body: bytes, headers: dict[str, str]) -> None:
             401, "signature refused: malformed signature headers", type=INVALID_SIGNATURE
         ) from exc
 
+
+router = APIRouter(prefix="/v1", tags=["events"], route_class=SignedEventRoute)
 
 _EVENT_SCHEMA = CloudEvent.model_json_schema()
 _SIGNATURE_PARAMETERS = [

@@ -205,3 +205,27 @@ async def test_no_api_key_is_needed_but_one_is_ignored(http, auth, signer, uniqu
     body, headers = signer.signed(signer.event("assignment.signed", create_body(unique_id)))
     response = await post(http, body, {**headers, **auth("viewer")})
     assert response.status_code == 202
+
+
+async def test_an_idempotency_key_is_honoured_for_the_signed_sender(http, signer, unique_id):
+    first_body, first_headers = signer.signed(
+        signer.event("assignment.signed", create_body(unique_id))
+    )
+    key = {"Idempotency-Key": f"evt-{unique_id}"}
+
+    first = await post(http, first_body, {**first_headers, **key})
+    # The sender retries the same request under a fresh signature: the first answer comes back.
+    again = await post(http, first_body, {**signer.sign(first_body), **key})
+    # The same key for another event is refused.
+    other_body, other_headers = signer.signed(
+        signer.event("assignment.signed", create_body(f"{unique_id}-2"))
+    )
+    other = await post(http, other_body, {**other_headers, **key})
+    # A forged request with that key learns nothing: 401 before the key is looked at.
+    forged = await post(http, first_body, {**first_headers, "webhook-signature": "v1,Zm9v", **key})
+
+    assert first.status_code == 202, first.text
+    assert again.status_code == 202 and again.headers.get("Idempotent-Replayed") == "true"
+    assert again.json() == first.json()
+    assert other.status_code == 422, other.text
+    assert forged.status_code == 401
