@@ -7,7 +7,10 @@ The account
     start of every call, so a retry after a create whose answer was lost finds the user instead of
     creating a second one; a create answered 409 (a concurrent create) is followed by the same
     look-up. A 409 with no user of that `externalId` to be found means the `userName` belongs to
-    another account: a permanent `ProviderRejected`. A deactivation never creates a user.
+    another account: a freelancer who worked here before. Their inactive account is taken over
+    for the new assignment (`externalId` replaced), so a returning freelancer is welcomed back
+    with their own account; an active one (an assignment still running) is a permanent
+    `ProviderRejected`. A deactivation never creates a user.
 
 The groups
     One group per tool, found by `displayName` and created when absent (a 409 on the create is
@@ -229,20 +232,47 @@ class ScimProvisioner:
             except _Answer as answer:
                 if answer.status != 409:
                     raise
-                user = await self._find_user(assignment_id)
-                if user is None:
-                    raise ApplicationError(
-                        "the SCIM provider has another account with the userName of the "
-                        f"freelancer of {assignment_id}",
-                        type=PROVIDER_REJECTED,
-                        non_retryable=True,
-                    ) from answer
+                user = await self._find_user(assignment_id) or await self._welcome_back(
+                    assignment_id, freelancer
+                )
         user_id = cast(str, user.id)
         if user.active is False:
             if not await self._set_active(user_id, True):
                 raise ScimUnavailable(f"the SCIM user of {assignment_id} vanished; look again")
             self._log("reactivated SCIM user %s", user_id, assignment_id=assignment_id)
         return user_id
+
+    async def _welcome_back(self, assignment_id: str, freelancer: Person) -> User:
+        """The account of a freelancer who worked here before (the userName is theirs): an
+        inactive one is taken over for this assignment, so a returning freelancer gets their
+        own account back; an active one belongs to an assignment still running."""
+        users = await self._search(
+            User, "find user by userName", {"filter": f"userName eq {_literal(freelancer.email)}"}
+        )
+        if not users:
+            raise ApplicationError(
+                f"the SCIM provider refused the account of the freelancer of {assignment_id}",
+                type=PROVIDER_REJECTED,
+                non_retryable=True,
+            )
+        user = users[0]
+        if user.active is not False:
+            raise ApplicationError(
+                f"{freelancer.email} already has an active account, for assignment "
+                f"{user.external_id}: end that access first",
+                type=PROVIDER_REJECTED,
+                non_retryable=True,
+            )
+        operation = {"op": "replace", "path": "externalId", "value": assignment_id}
+        if not await self._patch(User, cast(str, user.id), operation, "take over user"):
+            raise ScimUnavailable(f"the account of {freelancer.email} vanished; look again")
+        self._log(
+            "welcomed back SCIM user %s (was %s)",
+            user.id,
+            user.external_id,
+            assignment_id=assignment_id,
+        )
+        return user
 
     async def _find_user(self, assignment_id: str) -> User | None:
         users = await self._search(

@@ -447,7 +447,7 @@ async def test_other_refusals_are_permanent(
     assert refused.value.non_retryable
 
 
-async def test_a_user_name_taken_by_another_account_is_a_permanent_refusal(
+async def test_a_user_name_held_by_a_running_assignment_is_a_permanent_refusal(
     unique_id: str, directory: Directory, provisioner: ScimProvisioner
 ) -> None:
     await provisioner.apply(f"{unique_id}-earlier", SAM, ["chat"], [], True)
@@ -457,7 +457,26 @@ async def test_a_user_name_taken_by_another_account_is_a_permanent_refusal(
 
     assert refused.value.type == PROVIDER_REJECTED
     assert refused.value.non_retryable
+    assert "already has an active account" in str(refused.value)
     assert await directory.users(unique_id) == []
+
+
+async def test_a_returning_freelancer_gets_their_own_account_back(
+    unique_id: str, directory: Directory, provisioner: ScimProvisioner
+) -> None:
+    earlier = f"{unique_id}-earlier"
+    await provisioner.apply(earlier, SAM, ["chat", "wiki"], [], True)
+    await provisioner.apply(earlier, SAM, [], ["chat", "wiki"], False)
+    (before, _) = await account(directory, earlier)
+
+    await provisioner.apply(unique_id, SAM, ["chat", "email"], [], True)
+    await provisioner.apply(unique_id, SAM, ["chat", "email"], [], True)  # a retry changes nothing
+
+    user, groups = await account(directory, unique_id)
+    assert user["id"] == before["id"] and user["userName"] == "sam@example.org"
+    assert (user["active"], groups) == (True, {"chat", "email"})
+    assert await directory.users(earlier) == []
+    assert len(await directory.users()) == 1
 
 
 async def test_a_freelancer_who_cannot_be_a_user_is_invalid_input(
