@@ -86,7 +86,8 @@ from core.errors import INVALID_INPUT, PROVIDER_REJECTED
 from core.tokens import make_feedback_token
 from db import feedback
 from db import mail as outbox
-from workflows.types import Assignment, MailKind, Person, SendMailInput, SendMailResult
+from workflows import checklists
+from workflows.types import Assignment, MailKind, Person, SendMailInput, SendMailResult, Task
 
 LANGUAGES = ("en", "nl", "fr")
 FALLBACK_LANGUAGE = "en"
@@ -600,6 +601,10 @@ def _context(
         for phase in ("onboarding", "offboarding")
     }
     hr = hr_person(input, config)
+
+    def task_title(task: Task) -> str:
+        return checklists.title(task.task_id, language, task.title)
+
     ctx: dict[str, Any] = {
         "kind": str(input.kind),
         "assignment_id": a.assignment_id,
@@ -626,10 +631,10 @@ def _context(
         },
         "tools": granted or list(a.tools),
         "team_events": [e.title for e in a.team_events],
-        "onboarding_tasks": [t.title for t in tasks["onboarding"]],
-        "open_onboarding_tasks": [t.title for t in tasks["onboarding"] if not t.done],
-        "offboarding_tasks": [t.title for t in tasks["offboarding"]],
-        "open_offboarding_tasks": [t.title for t in tasks["offboarding"] if not t.done],
+        "onboarding_tasks": [task_title(t) for t in tasks["onboarding"]],
+        "open_onboarding_tasks": [task_title(t) for t in tasks["onboarding"] if not t.done],
+        "offboarding_tasks": [task_title(t) for t in tasks["offboarding"]],
+        "open_offboarding_tasks": [task_title(t) for t in tasks["offboarding"] if not t.done],
         "assignment_url": assignment_url,
         "decision_url": f"{assignment_url}#decision",
         "decision_due": day(state.pending_decision.due) if state.pending_decision else None,

@@ -30,7 +30,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from core.clock import Clock
-    from workflows import policy
+    from workflows import checklists, policy
     from workflows.types import (
         CLOSED_PHASES,
         MAX_TERM_DAYS,
@@ -71,18 +71,6 @@ PUBLISH = "publish"
 
 QUICK = timedelta(seconds=30)
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=2))
-
-ONBOARDING_TASKS = [
-    ("prepare-access", "Check that every tool works with the freelancer's own address"),
-    ("plan-kickoff", "Plan the kick-off with the buddy and share the purpose of the assignment"),
-    ("team-rituals", "Add the freelancer to the team's rituals, chats and events"),
-    ("introductions", "Introduce the freelancer to the team like any new colleague"),
-]
-OFFBOARDING_TASKS = [
-    ("knowledge-transfer", "Plan the knowledge transfer with the team"),
-    ("handover-documents", "Collect documents and hand over open work"),
-    ("exit-conversation", "Hold an exit conversation and thank the freelancer"),
-]
 
 
 def _refuse(kind: str, reason: str) -> ApplicationError:
@@ -146,7 +134,8 @@ class AssignmentWorkflow:
         a = self._state.assignment
         self._state.signed_at = self._now()
         self._state.tasks = [
-            Task(task_id=tid, title=title, phase="onboarding") for tid, title in ONBOARDING_TASKS
+            Task(task_id=tid, title=titles["en"], phase="onboarding")
+            for tid, titles in checklists.ONBOARDING.items()
         ]
         await self._record(self._entry("signed", f"Contract signed: {a.role} in {a.team}"))
         await self._mail(MailKind.MANAGER_CHECKLIST)
@@ -255,7 +244,8 @@ class AssignmentWorkflow:
         s.pending_decision = None
         s.phase = Phase.OFFBOARDING
         s.tasks += [
-            Task(task_id=tid, title=title, phase="offboarding") for tid, title in OFFBOARDING_TASKS
+            Task(task_id=tid, title=titles["en"], phase="offboarding")
+            for tid, titles in checklists.OFFBOARDING.items()
         ]
         await asyncio.gather(
             self._mail(MailKind.OFFBOARDING_CHECKLIST),

@@ -48,6 +48,7 @@ from api.ui.i18n import Translator
 from api.ui.pages import FormPost, Page, PageError, SignedInForm, SignedInPage
 from db import assignments, feedback, mail
 from db.api_keys import ApiKey
+from workflows import checklists
 from workflows.assignment import AssignmentWorkflow
 from workflows.types import CLOSED_PHASES, AssignmentState, Phase
 
@@ -396,7 +397,7 @@ def _tasks(t: Translator, a: AssignmentPublic, tz: str) -> list[dict[str, Any]]:
                 "tasks": [
                     {
                         "id": x.task_id,
-                        "title": t(f"task_{x.task_id}") if t.has(f"task_{x.task_id}") else x.title,
+                        "title": checklists.title(x.task_id, t.language, x.title),
                         "done": x.done,
                         "done_on": t(
                             "task_done_on", date=t.date(x.done_at.astimezone(ZoneInfo(tz)))

@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from api.ui.i18n import Translator
 from api.ui.pages import SignedInPage
 from db import insights
+from workflows import checklists
 from workflows.types import Policy
 
 router = APIRouter(include_in_schema=False)
@@ -175,7 +176,7 @@ def _leaving(t: Translator, x: insights.Leaving) -> dict[str, Any]:
 
 
 def _tasks(t: Translator, r: insights.TasksDue) -> dict[str, Any]:
-    titles = [t(f"task_{x.task_id}") if t.has(f"task_{x.task_id}") else x.title for x in r.tasks]
+    titles = [checklists.title(x.task_id, t.language, x.title) for x in r.tasks]
     return {
         **_who(r),
         "sub": r.team,

@@ -306,3 +306,20 @@ def test_text_to_blocks() -> None:
     link = str(blocks[3].lines[0])
     assert link.startswith('More at <a href="https://x.example/a?b=1"')
     assert link.endswith(">https://x.example/a?b=1</a>.")
+
+
+def test_checklists_speak_the_assignments_language() -> None:
+    from workflows import checklists
+    from workflows.types import Task
+
+    tasks = [
+        Task(task_id=tid, title=titles["en"], phase="onboarding")
+        for tid, titles in checklists.ONBOARDING.items()
+    ]
+    for language in ("en", "nl", "fr"):
+        state = realistic_state(language=language)
+        state.tasks = tasks
+        text = compose(mail_input(state, MailKind.MANAGER_CHECKLIST), CONFIG).text
+        for titles in checklists.ONBOARDING.values():
+            assert titles[language] in text, (language, titles[language])
+    assert all(set(t) == {"en", "nl", "fr"} for t in checklists.OFFBOARDING.values())

@@ -210,41 +210,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "Afvinken: {title}",
         "fr": "Marquer comme fait : {title}",
     },
-    "task_prepare-access": {
-        "en": "Check that every tool works with the freelancer's own address",
-        "nl": "Controleer dat elke tool werkt met het eigen adres van de freelancer",
-        "fr": "Vérifier que chaque outil fonctionne avec l'adresse du freelance",
-    },
-    "task_plan-kickoff": {
-        "en": "Plan the kick-off with the buddy and share the purpose of the assignment",
-        "nl": "Plan de kick-off met de buddy en deel het doel van de opdracht",
-        "fr": "Planifier le lancement avec le parrain et partager le sens de la mission",
-    },
-    "task_team-rituals": {
-        "en": "Add the freelancer to the team's rituals, chats and events",
-        "nl": "Voeg de freelancer toe aan de rituelen, chats en evenementen van het team",
-        "fr": "Inviter le freelance aux rituels, discussions et événements de l'équipe",
-    },
-    "task_introductions": {
-        "en": "Introduce the freelancer to the team like any new colleague",
-        "nl": "Stel de freelancer voor aan het team, zoals elke nieuwe collega",
-        "fr": "Présenter le freelance à l'équipe comme tout nouveau collègue",
-    },
-    "task_knowledge-transfer": {
-        "en": "Plan the knowledge transfer with the team",
-        "nl": "Plan de kennisoverdracht met het team",
-        "fr": "Planifier le transfert de connaissances avec l'équipe",
-    },
-    "task_handover-documents": {
-        "en": "Collect documents and hand over open work",
-        "nl": "Verzamel documenten en draag lopend werk over",
-        "fr": "Rassembler les documents et transmettre le travail en cours",
-    },
-    "task_exit-conversation": {
-        "en": "Hold an exit conversation and thank the freelancer",
-        "nl": "Voer een afscheidsgesprek en bedank de freelancer",
-        "fr": "Avoir un entretien de départ et remercier le freelance",
-    },
     "section_access": {"en": "Access", "nl": "Toegang", "fr": "Accès"},
     "access_pending": {"en": "Pending", "nl": "In afwachting", "fr": "En attente"},
     "access_granted": {"en": "Granted", "nl": "Toegekend", "fr": "Accordé"},
