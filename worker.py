@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 from datetime import timedelta
 from typing import Any
 
@@ -21,7 +20,7 @@ from activities.mail import MailActivities, MailConfig
 from activities.notify import NotifyActivities
 from activities.records import RecordActivities
 from activities.scim import ScimProvisioner
-from core.settings import Settings, get_settings
+from core.settings import Settings
 from core.temporal import connect
 from db.pool import create_pool
 from workflows.assignment import AssignmentWorkflow
@@ -102,9 +101,9 @@ def build_worker(
 
 
 async def run_worker(settings: Settings) -> None:
-    """Runs until SIGINT or SIGTERM, then lets running activities finish."""
-    if not settings.database_url:
-        raise SystemExit("lifecycle: error: LIFECYCLE_DATABASE_URL is not set")
+    """Runs until SIGINT or SIGTERM, then lets running activities finish (the settings are
+    checked by `lifecycle worker` first)."""
+    assert settings.database_url, "LIFECYCLE_DATABASE_URL is not set"
     pool = await create_pool(settings.database_url)
     # Without LIFECYCLE_SCIM_URL access is recorded in the database only (the contract's default).
     provisioner = ScimProvisioner.from_settings(settings) if settings.scim_url else None
@@ -126,15 +125,10 @@ async def run_worker(settings: Settings) -> None:
 
 
 def main() -> None:
-    from core.logging import configure_logging
+    """`python worker.py`: the same as `lifecycle worker` (its checks and one-line errors)."""
+    from cli import main as lifecycle
 
-    settings = get_settings()
-    configure_logging(settings)
-    try:
-        asyncio.run(run_worker(settings))
-    except KeyboardInterrupt:
-        pass
-    sys.exit(0)
+    lifecycle(["worker"])
 
 
 if __name__ == "__main__":

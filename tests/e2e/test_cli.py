@@ -24,6 +24,7 @@ import psutil
 import pytest
 
 BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 LIFECYCLE = (
     [str(BIN / "lifecycle")] if (BIN / "lifecycle").exists() else [sys.executable, "-m", "cli"]
 )
@@ -86,6 +87,19 @@ def test_a_missing_setting_is_one_line(tmp_path: Path, args: list[str], missing:
     result = run_cli(*args, cwd=tmp_path)
     assert_one_line_error(result, missing, "not set")
     assert result.stdout == ""
+
+
+def test_python_worker_py_is_lifecycle_worker(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "worker.py")],
+        cwd=tmp_path,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert_one_line_error(result, "LIFECYCLE_TEMPORAL_ADDRESS and LIFECYCLE_DATABASE_URL")
 
 
 def test_an_unknown_role_is_refused(tmp_path: Path) -> None:
