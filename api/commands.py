@@ -21,6 +21,7 @@ import structlog
 from temporalio.client import (
     Client,
     RPCTimeoutOrCancelledError,
+    WorkflowExecutionStatus,
     WorkflowQueryFailedError,
     WorkflowQueryRejectedError,
     WorkflowUpdateFailedError,
@@ -51,6 +52,8 @@ log = structlog.get_logger("api")
 
 QUERY_TIMEOUT = timedelta(seconds=5)
 UPDATE_TIMEOUT = timedelta(seconds=60)
+# A change that meets the moment a run hands over to the next term is sent again to the new run.
+CHANGE_ATTEMPTS = 3
 START_TIMEOUT = timedelta(seconds=10)
 
 _REFUSALS = {REFUSED_CONFLICT: 409, REFUSED_NOT_FOUND: 404, REFUSED_INVALID: 422}
@@ -296,31 +299,46 @@ class Lifecycle:
         row = await self._row(assignment_id, missing=missing)
         handle = self.temporal.get_workflow_handle(workflow_id_for(assignment_id))
         name = _update_name(update)
-        try:
-            async with asyncio.timeout(UPDATE_TIMEOUT.total_seconds()):
-                update_handle = await handle.start_update(
-                    update,
-                    input,
-                    wait_for_stage=WorkflowUpdateStage.COMPLETED,
-                    id=update_id,
-                    rpc_timeout=UPDATE_TIMEOUT,
-                )
-                state = await update_handle.result(rpc_timeout=UPDATE_TIMEOUT)
-        except WorkflowUpdateFailedError as exc:
-            raise self._refusal(exc, invalid_field) from exc
-        except RPCError as exc:
-            if exc.status == RPCStatusCode.NOT_FOUND:
-                raise Problem(409, "the assignment has ended", type=ASSIGNMENT_ENDED) from exc
-            log.warning("workflow update failed", assignment_id=assignment_id, error=str(exc))
-            raise self._unavailable() from exc
-        except (RPCTimeoutOrCancelledError, TimeoutError) as exc:
-            log.warning("workflow update timed out", assignment_id=assignment_id, update=name)
-            raise self._unavailable() from exc
+        for attempt in range(CHANGE_ATTEMPTS):
+            try:
+                async with asyncio.timeout(UPDATE_TIMEOUT.total_seconds()):
+                    update_handle = await handle.start_update(
+                        update,
+                        input,
+                        wait_for_stage=WorkflowUpdateStage.COMPLETED,
+                        id=update_id,
+                        rpc_timeout=UPDATE_TIMEOUT,
+                    )
+                    state = await update_handle.result(rpc_timeout=UPDATE_TIMEOUT)
+                break
+            except WorkflowUpdateFailedError as exc:
+                raise self._refusal(exc, invalid_field) from exc
+            except RPCError as exc:
+                if exc.status != RPCStatusCode.NOT_FOUND:
+                    log.warning(
+                        "workflow update failed", assignment_id=assignment_id, error=str(exc)
+                    )
+                    raise self._unavailable() from exc
+                # The run ended: for good, or into its next term (continue-as-new) just now.
+                if attempt + 1 == CHANGE_ATTEMPTS or not await self._running(handle):
+                    raise Problem(409, "the assignment has ended", type=ASSIGNMENT_ENDED) from exc
+            except (RPCTimeoutOrCancelledError, TimeoutError) as exc:
+                log.warning("workflow update timed out", assignment_id=assignment_id, update=name)
+                raise self._unavailable() from exc
         run_id = update_handle.workflow_run_id or row["workflow_run_id"]
         if not isinstance(state, AssignmentState):
             state = AssignmentState.model_validate(state)
         log.info("assignment changed", assignment_id=assignment_id, update=name)
         return self.public(state, run_id)
+
+    @staticmethod
+    async def _running(handle: Any) -> bool:
+        """Whether the assignment's workflow has a running run (a new term's, after a change)."""
+        try:
+            description = await handle.describe()
+        except RPCError:
+            return False
+        return bool(description.status == WorkflowExecutionStatus.RUNNING)
 
     @staticmethod
     def _refusal(exc: WorkflowUpdateFailedError, invalid_field: str | None) -> Problem:
