@@ -124,6 +124,22 @@ class Stack:
                 raise AssertionError(f"{assignment_id} did not get there in time: {found}")
             time.sleep(0.2)
 
+    def mail_text(self, assignment_id: str, kind: str, within: float = 30) -> str:
+        """The text of the assignment's mail of that kind, once the worker has written it (the
+        phase changes before the mails of the step are out)."""
+        deadline = time.monotonic() + within
+        query = (
+            "SELECT body_text FROM mail_message WHERE assignment_id = $1 AND kind = $2"
+            " ORDER BY created_at LIMIT 1"
+        )
+        while True:
+            text = self.run(self.pool.fetchval(query, assignment_id, kind))
+            if text:
+                return str(text)
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {kind} mail for {assignment_id} in time")
+            time.sleep(0.2)
+
 
 def _free_socket() -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -81,14 +81,8 @@ def leaver_with_feedback(
         )
     assert response.status_code == 200, response.text
     stack.wait_for(assignment_id, lambda a: a["phase"] == "offboarding")
-    mail = stack.run(
-        stack.pool.fetchval(
-            "SELECT body_text FROM mail_message"
-            " WHERE assignment_id = $1 AND kind = 'exit_feedback'",
-            assignment_id,
-        )
-    )
-    link = re.search(r"/feedback/[A-Za-z0-9_.-]+", mail or "")
+    mail = stack.mail_text(assignment_id, "exit_feedback")
+    link = re.search(r"/feedback/[A-Za-z0-9_.-]+", mail)
     assert link, mail
 
     form = new_context().new_page()
