@@ -107,9 +107,18 @@ class Lifecycle:
         raise AssertionError(f"never saw {what}; last: {last!r}")
 
     async def phase(self, handle: WorkflowHandle[Any, Any], phase: str) -> AssignmentState:
-        return await self.eventually(
+        """The state once the workflow is in `phase` and the step that got it there is done: a
+        step records the read model last, after its mails and access changes."""
+        state = await self.eventually(
             lambda: self.state(handle), lambda s: s.phase == phase, f"phase {phase}"
         )
+        assignment_id = state.assignment.assignment_id
+        await self.eventually(
+            lambda: self.row(assignment_id),
+            lambda r: r is not None and r["phase"] == phase,
+            f"phase {phase} recorded",
+        )
+        return state
 
     async def skip_to(self, at: datetime) -> None:
         """Moves the test server's clock to `at` (a little past it)."""
