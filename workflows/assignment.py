@@ -127,6 +127,11 @@ class AssignmentWorkflow:
 
         await workflow.wait_condition(workflow.all_handlers_finished)
         if self._state.phase not in CLOSED_PHASES:
+            workflow.logger.info(
+                "continuing as new in term %d",
+                self._state.term,
+                extra={"assignment_id": self._state.assignment.assignment_id},
+            )
             workflow.continue_as_new(self._carry())
         return self._view()
 
@@ -155,6 +160,11 @@ class AssignmentWorkflow:
             StepKind.FEEDBACK_REMINDER: self._remind_feedback,
             StepKind.COMPLETION: lambda _step: self._complete(),
         }
+        workflow.logger.info(
+            "step %s",
+            step.key,
+            extra={"assignment_id": self._state.assignment.assignment_id, "term": self._state.term},
+        )
         await handlers[step.kind](step)
 
     async def _onboard(self, step: Step) -> None:
