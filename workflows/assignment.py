@@ -580,6 +580,8 @@ class AssignmentWorkflow:
         renewal = (StepKind.RENEWAL_REQUEST, StepKind.RENEWAL_REMINDER, StepKind.RENEWAL_ESCALATION)
         if step.kind in renewal and (s.renewal_decision or s.terminated):
             return False
+        if step.kind is StepKind.RENEWAL_REQUEST and self._offboarding_at() <= self._now():
+            return False  # recorded after its end: there is nothing left to decide
         if step.kind is StepKind.FEEDBACK_REMINDER and s.feedback_received_at:
             return False
         return self._phase_allows(step, upcoming=True)

@@ -217,6 +217,20 @@ async def test_cancel_before_start_revokes_access(lifecycle: Lifecycle, unique_i
     await lifecycle.save_history(handle, "cancelled")
 
 
+async def test_an_assignment_recorded_after_its_end_asks_no_renewal(
+    lifecycle: Lifecycle, unique_id: str
+) -> None:
+    today = await lifecycle.today()
+    start, end = today - timedelta(days=60), today - timedelta(days=3)
+    handle = await lifecycle.start(make_assignment(unique_id, start, end, team_events=[]))
+    # everything that changes the phase is caught up at once; nothing asks for a decision
+    await lifecycle.phase(handle, "offboarding")
+    kinds = await lifecycle.mail_kinds(unique_id)
+    assert "renewal_request" not in kinds and "checkin" not in kinds
+    assert {"welcome", "exit_feedback"} <= set(kinds)
+    assert set((await lifecycle.ledger(unique_id)).values()) == {"revoked"}
+
+
 async def test_no_decision_ever_offboards_at_end_with_escalation(
     lifecycle: Lifecycle, unique_id: str
 ) -> None:
