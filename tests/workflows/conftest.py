@@ -84,10 +84,21 @@ class Lifecycle:
         return self.client.get_workflow_handle_for(AssignmentWorkflow.run, workflow_id)
 
     async def stop_all(self) -> None:
-        """Leaves no running workflow behind: a timer nobody serves stalls time skipping."""
+        """Leaves no running workflow behind: a timer nobody serves stalls time skipping. Each
+        is terminated once its activities are done: the test server holds its clock while an
+        activity is in flight, and one cut off by the termination would hold it for good."""
         for workflow_id in self.started:
+            handle = self.client.get_workflow_handle(workflow_id)
             with contextlib.suppress(Exception):
-                await self.client.get_workflow_handle(workflow_id).terminate("test over")
+                idle = 0
+                for _ in range(200):
+                    raw = (await handle.describe()).raw_description
+                    busy = raw.pending_activities or raw.HasField("pending_workflow_task")
+                    idle = 0 if busy else idle + 1
+                    if idle == 3:
+                        break
+                    await asyncio.sleep(0.05)
+                await handle.terminate("test over")
 
     async def state(self, handle: WorkflowHandle[Any, Any]) -> AssignmentState:
         fresh = self.client.get_workflow_handle(handle.id)

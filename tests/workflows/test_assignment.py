@@ -228,7 +228,9 @@ async def test_an_assignment_recorded_after_its_end_asks_no_renewal(
     kinds = await lifecycle.mail_kinds(unique_id)
     assert "renewal_request" not in kinds and "checkin" not in kinds
     assert {"welcome", "exit_feedback"} <= set(kinds)
-    assert set((await lifecycle.ledger(unique_id)).values()) == {"revoked"}
+    await lifecycle.eventually(
+        lambda: lifecycle.ledger(unique_id), lambda led: set(led.values()) == {"revoked"}, "revoked"
+    )
 
 
 async def test_no_decision_ever_offboards_at_end_with_escalation(
