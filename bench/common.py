@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import os
 import shutil
 import statistics
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -41,3 +43,15 @@ async def timed(call: Callable[[], Awaitable[Any]], runs: int) -> tuple[float, f
         samples.append((time.perf_counter() - started) * 1000)
     samples.sort()
     return statistics.median(samples), samples[max(0, int(len(samples) * 0.95) - 1)]
+
+
+def main(
+    doc: str | None, bench: Callable[[str, int, int], Coroutine[Any, Any, None]], runs: int
+) -> None:
+    """The command line of a benchmark: `--rows` assignments, `--runs` timed calls each."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=runs)
+    args = parser.parse_args()
+    with postgres_url() as url:
+        asyncio.run(bench(url, args.rows, args.runs))

@@ -8,13 +8,11 @@ Prints the median and 95th percentile of the first page and of the page after it
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import time
 from datetime import date
 from typing import Any
 
-from bench.common import postgres_url, timed
+from bench.common import main, timed
 from db import assignments
 from db.migrate import migrate
 from db.pool import create_pool
@@ -67,14 +65,5 @@ async def bench(url: str, rows: int, runs: int) -> None:
             await pool.close()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=30)
-    args = parser.parse_args()
-    with postgres_url() as url:
-        asyncio.run(bench(url, args.rows, args.runs))
-
-
 if __name__ == "__main__":
-    main()
+    main(__doc__, bench, runs=30)
