@@ -31,9 +31,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as dt_time
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import structlog
 
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
     import httpx
     from temporalio.client import Client
 
+    from core.clock import Clock
     from core.settings import Settings
 
 log = structlog.get_logger("lifecycle.cli")
@@ -58,6 +61,8 @@ DEV_SEARCH_ATTRIBUTES: tuple[tuple[str, str], ...] = ()
 
 DEMO_CLOCK_SPEED = 8640  # a day of assignment time every 10 s
 DEMO_POLL_SECONDS = 3.0
+
+DEV_RECORD = "dev.json"  # in LIFECYCLE_HOME while `dev` runs: how the other commands reach it
 
 START_TIMEOUT = 60.0  # per service
 STOP_TIMEOUT = 15.0  # SIGTERM, then SIGKILL after this many seconds (the worker drains 10 s)
@@ -90,14 +95,17 @@ def redact_dsn(dsn: str) -> str:
     return re.sub(r"(password=)[^&]*", r"\1***", shown)
 
 
-def _load_settings() -> Settings:
+def _load_settings(*, next_to_dev: bool = True) -> Settings:
+    """The settings; with `next_to_dev`, a database URL and Temporal address left unset are taken
+    from the record of a `lifecycle dev` running in LIFECYCLE_HOME."""
     from pydantic import ValidationError
     from pydantic_settings import SettingsError
 
     from core.settings import Settings
 
     try:
-        return Settings()
+        settings = Settings()
+        return _with_dev_stack(settings) if next_to_dev else settings
     except SettingsError as exc:  # a value the environment source could not even parse
         raise CliError(f"invalid setting: {exc}") from None
     except ValidationError as exc:
@@ -105,6 +113,35 @@ def _load_settings() -> Settings:
         name = "LIFECYCLE_" + str(first["loc"][0]).upper() if first["loc"] else "a setting"
         message = str(first["msg"]).removeprefix("Value error, ")
         raise CliError(f"invalid {name}: {message}") from None
+
+
+def _dev_record_path(home: Path) -> Path:
+    return home.expanduser() / DEV_RECORD
+
+
+def _with_dev_stack(settings: Settings) -> Settings:
+    """`settings` with what a running `lifecycle dev` recorded in its home filled in where unset."""
+    if settings.database_url and settings.temporal_address:
+        return settings
+    path = _dev_record_path(settings.home)
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return settings
+    except (OSError, ValueError) as exc:
+        raise CliError(f"cannot read {path}: {_one_line(exc)}") from None
+    if not isinstance(record, dict):
+        raise CliError(f"cannot read {path}: not a JSON object")
+    found: dict[str, str] = {}
+    for name in ("database_url", "temporal_address"):
+        value = record.get(name)
+        if not getattr(settings, name) and isinstance(value, str) and value:
+            found[name] = value
+    # The namespace goes with the dev stack's Temporal, when that is the one used.
+    namespace = record.get("temporal_namespace")
+    if "temporal_address" in found and isinstance(namespace, str) and namespace:
+        found["temporal_namespace"] = namespace
+    return settings.model_copy(update=found)
 
 
 def _configure_logging(settings: Settings) -> None:
@@ -121,7 +158,9 @@ def _require(settings: Settings, command: str, *names: str) -> None:
     if missing:
         verb, pronoun = ("is", "it") if len(missing) == 1 else ("are", "them")
         raise CliError(
-            f"{' and '.join(missing)} {verb} not set (`lifecycle {command}` needs {pronoun})"
+            f"{' and '.join(missing)} {verb} not set (`lifecycle {command}` needs {pronoun}):"
+            f" set {pronoun}, or start `lifecycle dev` with LIFECYCLE_HOME={settings.home}"
+            " and run this next to it"
         )
 
 
@@ -328,7 +367,29 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 async def _check_services(settings: Settings, dsn: str) -> None:
     await _check_database(dsn)
+    await _check_clock(settings, dsn)
     await _connect_temporal(settings)
+
+
+async def _check_clock(settings: Settings, dsn: str) -> Clock:
+    """The deployment clock, read as the API and the workers read it: a LIFECYCLE_CLOCK_START
+    other than the stored one is refused in one line, before any process starts."""
+    import asyncpg
+
+    from db.clock import ClockStartConflict, deployment_clock
+
+    conn = await asyncpg.connect(dsn, timeout=CHECK_TIMEOUT)
+    try:
+        clock = await deployment_clock(
+            conn, settings.clock_speed, settings.clock_start, datetime.now(UTC)
+        )
+    except ClockStartConflict as exc:
+        raise CliError(str(exc)) from None
+    except (asyncpg.UndefinedTableError, asyncpg.UndefinedColumnError):
+        raise CliError("the database is not migrated: run `lifecycle migrate` first") from None
+    finally:
+        await conn.close()
+    return clock
 
 
 async def _run_worker(settings: Settings) -> None:
@@ -379,14 +440,29 @@ def bootstrap_secrets(home: Path, settings: Settings) -> dict[str, str]:
     missing = {k: v for k, v in fresh.items() if k not in saved}
     if missing:
         saved.update(missing)
-        tmp = path.with_name(path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(saved, out, indent=2)
-            out.write("\n")
-        os.replace(tmp, path)
+        _write_private(path, saved)
     os.chmod(path, 0o600)
     return {k: getattr(settings, k) or saved[k] for k in fresh}
+
+
+def _write_private(path: Path, content: dict[str, Any]) -> None:
+    """Writes JSON readable by this user only, in one step (a reader never sees half of it)."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(content, out, indent=2)
+        out.write("\n")
+    os.replace(tmp, path)
+
+
+def _clock_words(clock: Clock) -> str:
+    """The banner's line for a clock other than the wall clock."""
+    words = []
+    if clock.start is not None:
+        words.append(f"started at {clock.start.isoformat()}")
+    if clock.speed != 1:
+        words.append(f"x{clock.speed:g} (a day every {86400 / clock.speed:g} s)")
+    return ", ".join(words)
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -554,6 +630,7 @@ class DevStack:
     _executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="embedded-postgres")
     )
+    clock: Clock | None = None
     _demo_task: asyncio.Task[None] | None = None
     _temporal_client: Client | None = None
 
@@ -592,8 +669,27 @@ class DevStack:
 
     async def _start_and_watch(self) -> None:
         await self._start()
+        self._write_record()
         self._print_banner()
         await self._watch()
+
+    def _write_record(self) -> None:
+        """How the other commands (`keys create`, `migrate`, ...) reach this stack: kept in the
+        home (0600: the database URL may hold a password) while `dev` runs."""
+        record = {
+            "pid": os.getpid(),
+            "database_url": self.database_url,
+            "temporal_address": self.temporal_address,
+            "temporal_namespace": self.settings.temporal_namespace,
+            "api_url": self.api_url,
+        }
+        _write_private(_dev_record_path(self.home), record)
+
+    def _remove_record(self) -> None:
+        path = _dev_record_path(self.home)
+        with contextlib.suppress(OSError, ValueError):
+            if json.loads(path.read_text(encoding="utf-8")).get("pid") == os.getpid():
+                path.unlink()
 
     # -- start --------------------------------------------------------------------------------
 
@@ -717,6 +813,9 @@ class DevStack:
             LIFECYCLE_CLOCK_SPEED=f"{self.clock_speed:g}",
             PYTHONUNBUFFERED="1",
         )
+        env.pop("LIFECYCLE_CLOCK_START", None)
+        if self.clock is not None and self.clock.start is not None:
+            env["LIFECYCLE_CLOCK_START"] = self.clock.start.isoformat()
         if "public_url" not in self.settings.model_fields_set:
             env["LIFECYCLE_PUBLIC_URL"] = self.api_url
         if (
@@ -778,6 +877,30 @@ class DevStack:
             raise CliError(f"the migrations failed: {_one_line(exc)}") from None
         # The admin key itself is stored by the API at its start (LIFECYCLE_ADMIN_KEY).
         log.info("dev.migrated", applied=applied or "nothing new")
+        self.clock = await self._settle_clock()
+        if not self.clock.is_wall_clock:
+            log.warning("dev.not_the_wall_clock", clock=self.clock.describe())
+
+    async def _settle_clock(self) -> Clock:
+        """The deployment clock the children will read: LIFECYCLE_CLOCK_START when set; for a
+        first demo start, a Monday morning (so mails go out in the first seconds); else the
+        stored one."""
+        import asyncpg
+
+        from db.clock import get
+
+        start = self.settings.clock_start
+        if start is None and self.demo:
+            conn = await asyncpg.connect(self.database_url, timeout=CHECK_TIMEOUT)
+            try:
+                if await get(conn) is None:
+                    start = demo_start(datetime.now(UTC))
+            finally:
+                await conn.close()
+        wanted = self.settings.model_copy(
+            update={"clock_start": start, "clock_speed": self.clock_speed}
+        )
+        return await _check_clock(wanted, self.database_url)
 
     async def _wait_for_api(self, child: Child) -> None:
         import httpx
@@ -851,9 +974,8 @@ class DevStack:
             " LIFECYCLE_WEBHOOK_SECRET override them)",
             "",
         ]
-        if self.clock_speed != 1:
-            days = 86400 / self.clock_speed
-            lines.insert(-1, f"  Clock           x{self.clock_speed:g} (a day every {days:g} s)")
+        if self.clock is not None and not self.clock.is_wall_clock:
+            lines.insert(-1, f"  Clock           {_clock_words(self.clock)} (for tests and demos)")
         if self.demo:
             for plan in DEMO_PLAN:
                 lines.append(f"  Demo            {plan['assignment_id']}: {plan['story']}")
@@ -879,6 +1001,7 @@ class DevStack:
     # -- stop ---------------------------------------------------------------------------------
 
     async def _shutdown(self) -> None:
+        self._remove_record()
         if self._demo_task is not None:
             self._demo_task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -962,7 +1085,7 @@ class DevStack:
                 saved = json.loads(path.read_text(encoding="utf-8"))
                 if isinstance(saved, list) and saved:
                     return saved
-        response = await http.get("/v1/clock")
+        response = await http.get("/v1/clock", params={"timezone": DEMO_TIMEZONE})
         if response.status_code != 200:
             raise CliError(f"the demo could not read GET /v1/clock: {response.status_code}")
         today = date.fromisoformat(response.json()["today"])
@@ -1040,14 +1163,17 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-# The demo's assignments: when they start and end (days from the API's today) and what their
-# manager decides at each renewal review (one entry per term; the last one repeats).
+# The demo's assignments: when they start and end (days from the demo clock's first day, a
+# Monday) and what their manager decides at each renewal review (one entry per term; the last one
+# repeats). At x8640 a day passes every 10 s: DEMO-0003's renewal decision is asked at once,
+# DEMO-0001's onboarding comes on Tuesday (about 10 s), DEMO-0002's renewal decision on Thursday
+# (30 s), DEMO-0003's offboarding on Friday (40 s).
 DEMO_PLAN: tuple[dict[str, Any], ...] = (
     {
         "assignment_id": "DEMO-0001",
-        "story": "starts soon; the manager renews once, then ends it",
-        "start": 10,
-        "end": 50,
+        "story": "starts next week; the manager renews once, then ends it",
+        "start": 8,
+        "end": 45,
         "decisions": ("renew", "end"),
         "freelancer": ("Sam Peeters", "sam.peeters@example.org"),
         "manager": ("Lea Janssens", "lea.janssens@client.example"),
@@ -1058,7 +1184,7 @@ DEMO_PLAN: tuple[dict[str, Any], ...] = (
         "assignment_id": "DEMO-0002",
         "story": "active; the manager decides to end it",
         "start": -5,
-        "end": 40,
+        "end": 33,
         "decisions": ("end",),
         "freelancer": ("Noor El Amrani", "noor.elamrani@example.org"),
         "manager": ("Tom Wouters", "tom.wouters@client.example"),
@@ -1067,9 +1193,9 @@ DEMO_PLAN: tuple[dict[str, Any], ...] = (
     },
     {
         "assignment_id": "DEMO-0003",
-        "story": "close to its end; the manager never answers",
-        "start": -20,
-        "end": 32,
+        "story": "ends on Friday; the manager never answers",
+        "start": -40,
+        "end": 4,
         "decisions": ("never",),
         "freelancer": ("Ilse Vermeulen", "ilse.vermeulen@example.org"),
         "manager": ("Bram De Smet", "bram.desmet@client.example"),
@@ -1077,6 +1203,17 @@ DEMO_PLAN: tuple[dict[str, Any], ...] = (
         "role": "Frontend developer",
     },
 )
+DEMO_TIMEZONE = "Europe/Brussels"
+DEMO_START_TIME = dt_time(8, 30)  # local, on the Monday of the week dev first starts the demo
+
+
+def demo_start(real_now: datetime) -> datetime:
+    """Where a new demo's clock begins: Monday of this week at 08:30 in Brussels, so the first
+    morning's mails go out within seconds and the week's steps within the first minute."""
+    zone = ZoneInfo(DEMO_TIMEZONE)
+    today = real_now.astimezone(zone).date()
+    monday = today - timedelta(days=today.weekday())
+    return datetime.combine(monday, DEMO_START_TIME, tzinfo=zone)
 
 
 def demo_assignments(today: date, tools: Sequence[str]) -> list[dict[str, Any]]:
@@ -1095,7 +1232,7 @@ def demo_assignments(today: date, tools: Sequence[str]) -> list[dict[str, Any]]:
                 "start_date": (today + timedelta(days=plan["start"])).isoformat(),
                 "end_date": (today + timedelta(days=plan["end"])).isoformat(),
                 "tools": list(tools[:2]),
-                "timezone": "Europe/Brussels",
+                "timezone": DEMO_TIMEZONE,
                 "language": "en",
                 "hr_contact": {"name": "An Claes", "email": "hr@client.example"},
             }
@@ -1106,7 +1243,7 @@ def demo_assignments(today: date, tools: Sequence[str]) -> list[dict[str, Any]]:
 def cmd_dev(args: argparse.Namespace) -> int:
     # platformdirs (under embedded-postgres) warns when XDG_RUNTIME_DIR is unset, as in containers.
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-    settings = _load_settings()
+    settings = _load_settings(next_to_dev=False)
     _configure_logging(settings)
     home = settings.home.expanduser().resolve()
     stack = DevStack(settings=settings, demo=args.demo, home=home)

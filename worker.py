@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
@@ -22,6 +22,7 @@ from activities.records import RecordActivities
 from activities.scim import ScimProvisioner
 from core.settings import Settings
 from core.temporal import connect
+from db.clock import deployment_clock
 from db.pool import create_pool
 from workflows.assignment import AssignmentWorkflow
 from workflows.notification import NotificationDelivery
@@ -108,6 +109,13 @@ async def run_worker(settings: Settings) -> None:
     # Without LIFECYCLE_SCIM_URL access is recorded in the database only (the contract's default).
     provisioner = ScimProvisioner.from_settings(settings) if settings.scim_url else None
     try:
+        # The workflows take the clock from their input; the worker reads it to say so when it
+        # is not the wall clock (and refuses a LIFECYCLE_CLOCK_START other than the stored one).
+        clock = await deployment_clock(
+            pool, settings.clock_speed, settings.clock_start, datetime.now(UTC)
+        )
+        if not clock.is_wall_clock:
+            log.warning("not the wall clock (tests and demos only)", clock=clock.describe())
         client = await connect(settings)
         worker = build_worker(client, pool, settings, provisioner=provisioner)
         stop = asyncio.Event()

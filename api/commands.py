@@ -163,7 +163,9 @@ class Lifecycle:
                 AssignmentWorkflow.run,
                 AssignmentWorkflowInput(
                     assignment=state.assignment,
-                    clock=ClockSpec(anchor=self.clock.anchor, speed=self.clock.speed),
+                    clock=ClockSpec(
+                        anchor=self.clock.anchor, speed=self.clock.speed, start=self.clock.start
+                    ),
                     policy=self.settings.policy,
                 ),
                 id=workflow_id_for(assignment_id),

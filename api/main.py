@@ -27,13 +27,12 @@ from api.metrics import Metrics
 from api.middleware import MAX_BODY, RequestMiddleware
 from api.routes import assignments, clock, events, feedback, health
 from api.schemas import timezones
-from core.clock import Clock
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
 from core.temporal import connect
 from db import api_keys, idempotency
 from db import events as received_events
-from db.clock import get_or_create_anchor
+from db.clock import deployment_clock
 from db.pool import create_pool
 
 log = structlog.get_logger("api")
@@ -75,10 +74,13 @@ def create_app(
                 db = await create_pool(settings.database_url)
                 stack.push_async_callback(db.close)
             client = temporal or await connect(settings)
-            anchor = await get_or_create_anchor(db, datetime.now(UTC))
+            the_clock = await deployment_clock(
+                db, settings.clock_speed, settings.clock_start, datetime.now(UTC)
+            )
+            if not the_clock.is_wall_clock:
+                log.warning("not the wall clock (tests and demos only)", clock=the_clock.describe())
             if settings.admin_key:
                 await api_keys.ensure(db, BOOTSTRAP_KEY_NAME, "admin", settings.admin_key)
-            the_clock = Clock(anchor, settings.clock_speed)
             app.state.pool = db
             app.state.temporal = client
             app.state.clock = the_clock
@@ -86,9 +88,7 @@ def create_app(
             app.state.lifecycle = Lifecycle(db, client, settings, the_clock)
             janitor = asyncio.create_task(_janitor(db), name="api-janitor")
             try:
-                log.info(
-                    "api ready", task_queue=settings.task_queue, clock_speed=settings.clock_speed
-                )
+                log.info("api ready", task_queue=settings.task_queue, clock=the_clock.describe())
                 yield
             finally:
                 janitor.cancel()

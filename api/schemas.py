@@ -460,6 +460,12 @@ class ClockOut(BaseModel):
     today: date = Field(description="The calendar date of `now` in `timezone`")
     speed: float = Field(description="Seconds of assignment time per real second")
     timezone: str = "UTC"
+    start: datetime | None = Field(
+        default=None,
+        description="What the clock showed at its anchor (LIFECYCLE_CLOCK_START), for tests and"
+        " demos; null when it shows the wall time",
+    )
+    anchor: datetime = Field(description="The real instant of the deployment's first start")
 
 
 class EventAccepted(BaseModel):

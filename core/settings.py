@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
@@ -42,6 +43,8 @@ class Settings(BaseSettings):
         default_factory=lambda: ["chat", "wiki", "email", "calendar"]
     )
     clock_speed: float = 1.0
+    # For tests and demos: the instant (RFC 3339) the deployment clock shows at its anchor.
+    clock_start: datetime | None = None
     log_format: str | None = None
     log_level: str = "INFO"
     policy: Policy = Field(default_factory=Policy)
@@ -58,6 +61,13 @@ class Settings(BaseSettings):
     def _positive_speed(cls, value: float) -> float:
         if value <= 0:
             raise ValueError("must be greater than 0")
+        return value
+
+    @field_validator("clock_start")
+    @classmethod
+    def _an_instant(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("must be an RFC 3339 instant with an offset (2027-03-10T10:00+01:00)")
         return value
 
     @field_validator("log_format")

@@ -81,7 +81,7 @@ def _refuse(kind: str, reason: str) -> ApplicationError:
 class AssignmentWorkflow:
     @workflow.init
     def __init__(self, input: AssignmentWorkflowInput) -> None:
-        self._clock = Clock(input.clock.anchor, input.clock.speed)
+        self._clock = Clock(input.clock.anchor, input.clock.speed, input.clock.start)
         self._input = input
         self._policy = input.policy
         self._state = input.carried or AssignmentState(

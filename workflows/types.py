@@ -102,6 +102,7 @@ class ClockSpec(Model):
 
     anchor: datetime
     speed: float = 1.0
+    start: datetime | None = None  # what the clock shows at the anchor (None: the anchor)
 
 
 class StepKind(StrEnum):

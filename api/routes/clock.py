@@ -29,4 +29,11 @@ async def get_clock(
         raise invalid("timezone", "not an IANA time zone name", loc=["query", "timezone"])
     now = clock.now()
     today = now.astimezone(ZoneInfo(timezone)).date()
-    return ClockOut(now=now, today=today, speed=clock.speed, timezone=timezone)
+    return ClockOut(
+        now=now,
+        today=today,
+        speed=clock.speed,
+        timezone=timezone,
+        start=clock.start,
+        anchor=clock.anchor,
+    )

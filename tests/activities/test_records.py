@@ -10,8 +10,7 @@ import pytest
 from temporalio.testing import ActivityEnvironment
 
 from activities.records import RecordActivities
-from db import assignments, timeline
-from db.clock import get_or_create_anchor
+from db import assignments, clock, timeline
 from tests.db.factories import SIGNED_AT, entry, make_state
 from workflows.types import Person, Phase, RecordInput, Transition
 
@@ -118,13 +117,13 @@ async def test_a_repeated_create_inserts_nothing(pool: asyncpg.Pool, unique_id: 
 
 
 async def test_the_anchor_is_written_once(pool: asyncpg.Pool) -> None:
-    now = datetime.now(UTC)
-    first = await get_or_create_anchor(pool, now)
-    second = await get_or_create_anchor(pool, now + timedelta(hours=1))
+    now = datetime.now(UTC)  # wall clock ok: an anchor is a real instant
+    first = (await clock.get_or_create(pool, now)).anchor
+    second = (await clock.get_or_create(pool, now + timedelta(hours=1))).anchor
 
     assert first == second
     with pytest.raises(ValueError):
-        await get_or_create_anchor(pool, datetime(2026, 1, 1))
+        await clock.get_or_create(pool, datetime(2026, 1, 1))
 
 
 # --- the list ----------------------------------------------------------------------------------

@@ -1,6 +1,9 @@
 """API tests: the app in-process (httpx over ASGI), a real PostgreSQL, a real Temporal dev server
 (the `temporal` binary) and a real worker.
 
+The deployment has a database of its own, so its clock starts at the tests' instant
+(`tests.clock.clock_start()`), and the test data is dated from that clock's today.
+
 The worker runs in a thread with its own event loop, pool and client: it keeps working while a
 synchronous test (schemathesis) holds the main thread.
 """
@@ -29,7 +32,10 @@ from temporalio.testing import WorkflowEnvironment
 from api.main import create_app
 from core.settings import Settings
 from db import api_keys
+from db.pool import create_pool
+from tests.clock import DEPLOYMENT, clock_start
 from tests.conftest import temporal_cli
+from tests.db.databases import fresh_database
 
 TOOLS = ["chat", "wiki", "email", "calendar", "payroll-suite"]
 ROLES = ("viewer", "contracting", "operator", "admin")
@@ -54,6 +60,25 @@ def temporal_address(temporal_env: WorkflowEnvironment) -> str:
 
 
 @pytest.fixture(scope="session")
+async def database_url(database_url: str) -> AsyncIterator[str]:
+    """A database of the API tests' own on the session's server: a deployment of its own."""
+    async with fresh_database(database_url) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+async def pool(database_url: str) -> AsyncIterator[Any]:
+    from db.migrate import migrate
+
+    await migrate(database_url)
+    p = await create_pool(database_url, min_size=1, max_size=8)
+    try:
+        yield p
+    finally:
+        await p.close()
+
+
+@pytest.fixture(scope="session")
 def settings(database_url: str, temporal_address: str) -> Settings:
     return Settings(
         database_url=database_url,
@@ -64,6 +89,7 @@ def settings(database_url: str, temporal_address: str) -> Settings:
         secret_key="test-secret",
         tools=TOOLS,
         clock_speed=1.0,
+        clock_start=clock_start(),
         log_format="json",
         _env_file=None,  # type: ignore[call-arg]
     )
@@ -72,7 +98,6 @@ def settings(database_url: str, temporal_address: str) -> Settings:
 @pytest.fixture(scope="session")
 def worker(settings: Settings, pool: Any) -> Iterator[None]:
     """A real worker on the tests' task queue, in its own thread and event loop."""
-    from db.pool import create_pool
     from worker import build_worker
 
     ready = threading.Event()
@@ -117,6 +142,7 @@ async def app(
 ) -> AsyncIterator[FastAPI]:
     application = create_app(settings, pool=pool, temporal=temporal_env.client)
     async with application.router.lifespan_context(application):
+        DEPLOYMENT.use(application.state.clock)
         yield application
 
 
@@ -144,7 +170,7 @@ def auth(keys: dict[str, str]) -> Callable[[str], dict[str, str]]:
 
 def create_body(assignment_id: str, **overrides: Any) -> dict[str, Any]:
     """A valid create body (the contract's example) starting well in the future."""
-    today = datetime.now(UTC).date()
+    today = DEPLOYMENT.today()
     start = today + timedelta(days=60)
     body: dict[str, Any] = {
         "assignment_id": assignment_id,
@@ -199,7 +225,7 @@ class Signer:
         self, body: bytes, *, msg_id: str | None = None, at: datetime | None = None
     ) -> dict[str, str]:
         msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
-        at = at or datetime.now(UTC)
+        at = at or datetime.now(UTC)  # wall clock ok: signatures are judged on real time
         signature = self.webhook.sign(msg_id, at, body.decode())
         return {
             "webhook-id": msg_id,

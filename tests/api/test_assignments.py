@@ -4,7 +4,7 @@ with the status codes of the contract's section 3."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -18,6 +18,7 @@ from api.main import create_app
 from api.schemas import AssignmentCreate
 from db import assignments
 from tests.api.conftest import EMPTY_NAMESPACE, create_body, eventually
+from tests.clock import DEPLOYMENT
 from workflows.types import AssignmentState, workflow_id_for
 
 PROBLEM = "application/problem+json"
@@ -384,7 +385,7 @@ async def test_list_filters_and_pages(http, auth, unique_id):
     assert [a["assignment_id"] for a in by_manager.json()["items"]] == [ids[1]]
     by_q = await http.get("/v1/assignments", params={"q": unique_id.lower()}, headers=viewer)
     assert {a["assignment_id"] for a in by_q.json()["items"]} == set(ids)
-    ending = (datetime.now(UTC).date() + timedelta(days=30)).isoformat()
+    ending = (DEPLOYMENT.today() + timedelta(days=30)).isoformat()
     early = await http.get(
         "/v1/assignments", params={"team": team, "ending_before": ending}, headers=viewer
     )
@@ -446,7 +447,7 @@ async def test_extension_not_after_the_end_is_409_with_the_reason(http, auth, un
 
 async def test_termination_in_the_past_is_422(http, auth, unique_id):
     await create(http, auth, create_body(unique_id))
-    yesterday = (datetime.now(UTC).date() - timedelta(days=2)).isoformat()
+    yesterday = (DEPLOYMENT.today() - timedelta(days=2)).isoformat()
 
     response = await http.post(
         f"/v1/assignments/{unique_id}/termination",

@@ -9,6 +9,7 @@ import pytest
 
 from tests.api.conftest import Signer, create_body
 from tests.api.test_assignments import assert_problem
+from tests.clock import DEPLOYMENT
 
 
 async def post(http, body: bytes, headers: dict[str, str]):
@@ -74,7 +75,7 @@ async def test_an_event_before_its_assignment_is_409_and_can_be_retried(
 async def test_change_events_take_the_rest_paths(http, auth, signer, unique_id, type_, data):
     await http.post("/v1/assignments", json=create_body(unique_id), headers=auth("contracting"))
     data = {
-        k: (datetime.now(UTC).date() + timedelta(days=70)).isoformat() if v == "TODAY+70" else v
+        k: (DEPLOYMENT.today() + timedelta(days=70)).isoformat() if v == "TODAY+70" else v
         for k, v in data.items()
     }
     event = signer.event(type_, {"assignment_id": unique_id, **data})
@@ -101,8 +102,9 @@ async def test_a_tampered_body_is_401(http, signer, unique_id):
 
 async def test_a_stale_or_future_signature_is_401(http, signer, unique_id):
     event = signer.event("assignment.signed", create_body(unique_id))
+    # wall clock ok: a signature's timestamp is judged on real time, not the deployment's
     old = datetime.now(UTC) - timedelta(minutes=6)
-    future = datetime.now(UTC) + timedelta(minutes=6)
+    future = datetime.now(UTC) + timedelta(minutes=6)  # wall clock ok
     for at in (old, future):
         problem = assert_problem(await post(http, *signer.signed(event, at=at)), 401)
         assert "timestamp" in problem["detail"]

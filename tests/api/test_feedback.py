@@ -10,7 +10,7 @@ import hashlib
 import json
 import logging
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from html.parser import HTMLParser
 from typing import Any
 
@@ -23,6 +23,7 @@ from core.settings import Settings
 from core.tokens import make_feedback_token, read_feedback_token
 from db import feedback
 from tests.api.conftest import create_body, eventually
+from tests.clock import DEPLOYMENT
 
 HTML = "text/html"
 
@@ -35,7 +36,7 @@ LABELS = {
 
 def link(settings: Settings, assignment_id: str, *, expires_in: timedelta = timedelta(days=30)):
     """A token as the exit mail makes it (valid for `expires_in` from now)."""
-    expires_at = datetime.now(UTC) + expires_in
+    expires_at = DEPLOYMENT.now() + expires_in
     return make_feedback_token(assignment_id, 1, settings.signing_key, expires_at)
 
 
@@ -116,7 +117,7 @@ def parse(html: str) -> FormParser:
 async def offboarding_now(http: httpx.AsyncClient, auth: Any, assignment_id: str) -> None:
     """An assignment whose last day was yesterday: it goes straight to offboarding and its
     access is revoked at once, so only the feedback is left before it completes."""
-    today = datetime.now(UTC).date()
+    today = DEPLOYMENT.today("UTC")
     body = create_body(
         assignment_id,
         timezone="UTC",
@@ -354,7 +355,7 @@ async def test_a_forged_or_malformed_link_is_404(http, auth, settings, unique_id
     payload, signature = token.split(".")
     flipped = signature[:-2] + ("A" if signature[-2] != "A" else "B") + signature[-1]
     other_key = make_feedback_token(
-        unique_id, 1, "not-our-key", datetime.now(UTC) + timedelta(days=30)
+        unique_id, 1, "not-our-key", DEPLOYMENT.now() + timedelta(days=30)
     )
     for bad in (f"{payload}.{flipped}", other_key, "not-a-token", token + "x", "a.b.c"):
         assert_page(await http.get(f"/feedback/{bad}"), 404, "This link is not valid")

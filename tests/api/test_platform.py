@@ -17,6 +17,7 @@ from api.main import create_app
 from db import api_keys
 from db.pool import create_pool
 from tests.api.test_assignments import assert_problem
+from tests.clock import clock_start
 
 
 @pytest.fixture
@@ -33,13 +34,17 @@ def client_for(app: FastAPI, **kwargs: Any) -> httpx.AsyncClient:
     )
 
 
-async def test_clock_tells_now_today_and_speed(http, auth):
+async def test_clock_tells_now_today_speed_and_start(http, auth):
     response = await http.get("/v1/clock", headers=auth("viewer"))
 
     assert response.status_code == 200
     clock = response.json()
     now = datetime.fromisoformat(clock["now"])
-    assert abs((now - datetime.now(UTC)).total_seconds()) < 60  # speed 1: the wall clock
+    start, anchor = datetime.fromisoformat(clock["start"]), datetime.fromisoformat(clock["anchor"])
+    assert start == clock_start()  # what the tests' deployment was started at
+    # Speed 1 from the start: as much assignment time has passed as real time since the anchor.
+    real_elapsed = datetime.now(UTC) - anchor  # wall clock ok: the anchor is a real instant
+    assert abs(((now - start) - real_elapsed).total_seconds()) < 60
     assert date.fromisoformat(clock["today"]) == now.date()
     assert clock["speed"] == 1.0
 

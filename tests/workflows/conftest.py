@@ -1,4 +1,8 @@
-"""Workflow tests: the time-skipping test server, a real worker, real activities on PostgreSQL."""
+"""Workflow tests: the time-skipping test server, a real worker, real activities on PostgreSQL.
+
+Each test's workflows run on a deployment clock that shows the tests' instant
+(`tests.clock.clock_start()`) at the moment the test begins, whatever the test server's time.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,9 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from core.clock import Clock
 from core.settings import Settings
+from tests.clock import TIMEZONE, clock_start
 from tests.conftest import temporal_test_server
 from worker import build_worker
 from workflows.assignment import AssignmentWorkflow
@@ -56,25 +62,32 @@ def settings() -> Settings:
 class Lifecycle:
     """Drives one assignment through the test server and reads what a user would see."""
 
-    def __init__(self, env: WorkflowEnvironment, pool: Any, task_queue: str) -> None:
+    def __init__(self, env: WorkflowEnvironment, pool: Any, task_queue: str, clock: Clock) -> None:
         self.env = env
         self.client: Client = env.client
         self.pool = pool
         self.task_queue = task_queue
+        self.clock = clock
         self.started: list[str] = []
 
+    async def clock_shows(self, start: datetime) -> None:
+        """Sets the deployment clock to show `start` now (before any workflow is started)."""
+        assert not self.started, "the clock is set before the test starts workflows"
+        self.clock = Clock(await self.env.get_current_time(), start=start)
+
     async def today(self) -> date:
-        return (await self.env.get_current_time()).date()
+        """Today on the deployment's clock, in the assignments' timezone."""
+        return self.clock.today(TIMEZONE, await self.env.get_current_time())
 
     async def now(self) -> datetime:
-        return await self.env.get_current_time()
+        return self.clock.now(await self.env.get_current_time())
 
     async def start(self, assignment: Assignment) -> WorkflowHandle[Any, Any]:
-        anchor = await self.env.get_current_time()
+        spec = ClockSpec(anchor=self.clock.anchor, speed=self.clock.speed, start=self.clock.start)
         self.started.append(workflow_id_for(assignment.assignment_id))
         return await self.client.start_workflow(
             AssignmentWorkflow.run,
-            AssignmentWorkflowInput(assignment=assignment, clock=ClockSpec(anchor=anchor)),
+            AssignmentWorkflowInput(assignment=assignment, clock=spec),
             id=workflow_id_for(assignment.assignment_id),
             task_queue=self.task_queue,
         )
@@ -129,11 +142,11 @@ class Lifecycle:
             lambda r: r is not None and r["phase"] == phase,
             f"phase {phase} recorded",
         )
-        return state
+        return await self.state(handle)  # read again: the step has now done all it does
 
     async def skip_to(self, at: datetime) -> None:
-        """Moves the test server's clock to `at` (a little past it)."""
-        delta = at - await self.env.get_current_time()
+        """Moves the test server's clock until the deployment's shows `at` (a little past it)."""
+        delta = self.clock.to_real_delay(at - await self.now())
         if delta > timedelta(0):
             await self.env.sleep(delta + timedelta(seconds=1))
 
@@ -178,8 +191,9 @@ async def lifecycle(
     env: WorkflowEnvironment, pool: Any, settings: Settings
 ) -> AsyncIterator[Lifecycle]:
     task_queue = f"test-{uuid.uuid4().hex[:8]}"
+    clock = Clock(await env.get_current_time(), start=clock_start())
     async with build_worker(env.client, pool, settings, task_queue=task_queue):
-        driver = Lifecycle(env, pool, task_queue)
+        driver = Lifecycle(env, pool, task_queue, clock)
         try:
             yield driver
         finally:
@@ -197,7 +211,7 @@ def make_assignment(assignment_id: str, start: date, end: date, **overrides: Any
         "start_date": start,
         "end_date": end,
         "tools": ["chat", "wiki", "payroll-suite"],
-        "timezone": "Europe/Brussels",
+        "timezone": TIMEZONE,
         "language": "en",
         "buddy": Person(name="Jo Maes", email="jo@client.example"),
         "hr_contact": Person(name="An Claes", email="hr@client.example"),
