@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
 import re
-import socket
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import getaddresses
@@ -15,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
-from aiosmtpd.controller import Controller
 from icalendar import Calendar
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
@@ -26,6 +21,7 @@ from core.tokens import read_feedback_token
 from db import feedback
 from db import mail as outbox
 from tests.activities.test_templates import AT, mail_input, realistic_state
+from tests.peers.smtp import Sink, free_port, smtp_server
 from workflows.types import MailKind, SendMailInput, SendMailResult
 
 Pool = asyncpg.Pool
@@ -64,55 +60,11 @@ EXPECTED = {
 }
 
 
-@dataclass
-class Received:
-    sender: str
-    recipients: list[str]
-    message: EmailMessage
-
-
-@dataclass
-class Sink:
-    """An aiosmtpd handler that keeps what it accepts, and refuses recipients when told to."""
-
-    received: list[Received] = field(default_factory=list)
-    refuse_rcpt: str | None = None  # e.g. "550 5.1.1 No such user"
-    refuse_times: int = 0  # how many transactions to refuse (0: every one)
-    refused: int = 0
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if self.refuse_rcpt and (not self.refuse_times or self.refused < self.refuse_times):
-            self.refused += 1
-            return self.refuse_rcpt
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(message, EmailMessage)
-        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
-        return "250 Message accepted for delivery"
-
-    def by_id(self, message_id: str) -> list[Received]:
-        return [r for r in self.received if r.message["Message-ID"] == message_id]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def smtp() -> Iterator[tuple[Sink, str]]:
     sink = Sink()
-    port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield sink, f"smtp://127.0.0.1:{port}"
-    finally:
-        controller.stop()
+    with smtp_server(sink) as url:
+        yield sink, url
 
 
 def activities(pool: Pool, smtp_url: str | None, **config: object) -> MailActivities:
