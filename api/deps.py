@@ -54,6 +54,9 @@ IdempotencyKey = Annotated[
     Header(
         alias="Idempotency-Key",
         pattern=KEY_PATTERN,
-        description="Repeat a POST safely for 24 h: a repeat gets the first answer",
+        description="Repeat a POST safely for 24 h: a repeat of the same request gets the first"
+        " answer (`Idempotent-Replayed: true`), a repeat while the first still runs is 409, and"
+        ' the same key with another request is refused with 422 ("this Idempotency-Key was used'
+        ' for another request"): use a new key, such as a UUID, for each new request',
     ),
 ]

@@ -29,6 +29,7 @@ from api.problems import (
     PROBLEM_JSON,
     Problem,
     invalid,
+    json_document,
     response_for,
 )
 from db import idempotency
@@ -43,9 +44,9 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
     """The hash of a request: its method, path and body (JSON compared by value)."""
     try:
         canonical = json.dumps(
-            json.loads(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+            json_document(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False
         ).encode("utf-8", "surrogatepass")
-    except (ValueError, UnicodeDecodeError):
+    except Problem:  # not JSON: the route refuses it; the bytes are its fingerprint
         canonical = body
     digest = hashlib.sha256()
     for part in (method.encode(), path.encode("utf-8", "surrogatepass"), canonical):

@@ -134,6 +134,11 @@ def _document(app: FastAPI, settings: Settings) -> None:
         timezone = schemas.get("AssignmentCreate", {}).get("properties", {}).get("timezone")
         if timezone is not None:
             timezone["enum"] = sorted(timezones())
+        for parameter in (
+            document["paths"].get("/v1/clock", {}).get("get", {}).get("parameters", [])
+        ):
+            if parameter["name"] == "timezone":
+                parameter["schema"]["enum"] = sorted(timezones())
         app.openapi_schema = document
         return document
 

@@ -9,6 +9,7 @@ answers with `internal_error()`, which says nothing about the internals.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
@@ -108,6 +109,16 @@ def invalid(field: str, message: str, *, loc: Sequence[str | int] | None = None)
         title="Invalid input",
         errors=[FieldError(field=field, loc=where, message=message)],
     )
+
+
+def json_document(body: bytes) -> Any:
+    """The JSON value of a body the route reads itself; the 422 "not a JSON document" for
+    anything else: invalid JSON, text that is not UTF-8, or nesting too deep to read (which
+    Python reports as a RecursionError)."""
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise invalid("body", "not a JSON document", loc=["body"]) from exc
 
 
 def field_errors(
@@ -226,3 +237,18 @@ def openapi_as_problems(document: dict[str, Any]) -> dict[str, Any]:
                 content[PROBLEM_JSON] = {"schema": schema}
                 response["content"] = content
     return document
+
+
+# -- rules beyond the schema ------------------------------------------------------------------
+
+BEYOND_SCHEMA = "Refused with 422 although this document allows it"
+
+
+def beyond_schema(*rules: tuple[str, str]) -> str:
+    """The part of an operation's description that names the 422s no JSON Schema can state (a
+    date judged against the deployment's today, one field compared with another): each rule as
+    the words its problem's message starts with, and why. The OpenAPI fuzz test holds every 422
+    of a well-formed request to this list."""
+    lines = [f"**{BEYOND_SCHEMA}** (rules no JSON Schema can state):", ""]
+    lines += [f'- "{words}": {why}' for words, why in rules]
+    return "\n".join(lines)

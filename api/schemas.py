@@ -26,6 +26,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import JsonDict
 
 from workflows.types import (
     ASSIGNMENT_ID_PATTERN,
@@ -76,7 +77,23 @@ def _iso_date(value: object) -> object:
     return day
 
 
-IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+# The same rule as `_iso_date`, for the OpenAPI document: a real calendar date from 2000-01-01 to
+# 2099-12-31 (a 29 February only in a leap year; in this century every fourth year is one).
+DATE_PATTERN = (
+    r"^20(?:[0-9]{2}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])"
+    r"|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)"
+    r"|(?:[02468][048]|[13579][26])-02-29)$"
+)
+IsoDate = Annotated[
+    date, BeforeValidator(_iso_date), Field(json_schema_extra={"pattern": DATE_PATTERN})
+]
+
+
+def _whole_number(value: object) -> object:
+    """JSON Schema's integer: 45 and 45.0 alike (never "45", never true)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def _storable(value: str) -> str:
@@ -90,13 +107,21 @@ def _storable(value: str) -> str:
     return value
 
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_storable)]
-Reason = Annotated[str, StringConstraints(min_length=1, max_length=2000), AfterValidator(_storable)]
+# `_storable` for the OpenAPI document: no NUL. (No lone surrogate either, which a JSON Schema
+# pattern cannot say: regular expression engines refuse surrogates in a character class.)
+TEXT_PATTERN = r"^[^\u0000]*$"
+_Text = Field(json_schema_extra={"pattern": TEXT_PATTERN})
+Name = Annotated[
+    str, StringConstraints(min_length=1, max_length=200), _Text, AfterValidator(_storable)
+]
+Reason = Annotated[
+    str, StringConstraints(min_length=1, max_length=2000), _Text, AfterValidator(_storable)
+]
 Purpose = Annotated[
-    str, StringConstraints(min_length=1, max_length=5000), AfterValidator(_storable)
+    str, StringConstraints(min_length=1, max_length=5000), _Text, AfterValidator(_storable)
 ]
 ToolName = Annotated[
-    str, StringConstraints(min_length=1, max_length=100), AfterValidator(_storable)
+    str, StringConstraints(min_length=1, max_length=100), _Text, AfterValidator(_storable)
 ]
 
 
@@ -145,7 +170,9 @@ class TeamEventIn(Input):
         str,
         Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", description="HH:MM, local time"),
     ]
-    duration_minutes: Annotated[int, Field(ge=1, le=1440, strict=True)] = 60
+    duration_minutes: Annotated[
+        int, Field(ge=1, le=1440, strict=True), BeforeValidator(_whole_number)
+    ] = 60
 
     @field_validator("rrule")
     @classmethod
@@ -252,10 +279,25 @@ class CancellationCreate(Input):
         return CancelInput(reason=self.reason, actor=actor)
 
 
+def _at_least_one_of(**kinds: str) -> JsonDict:
+    """JSON Schema for "at least one of these fields, not null"."""
+    return {
+        "anyOf": [
+            {"required": [name], "properties": {name: {"type": kind}}}
+            for name, kind in kinds.items()
+        ]
+    }
+
+
 class AmendmentCreate(Input):
     """A move within the client: at least one of the fields."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra=_at_least_one_of(
+            role="string", team="string", manager="object", tools="array"
+        ),
+    )
 
     role: Name | None = None
     team: Name | None = None
@@ -286,6 +328,25 @@ class AmendmentCreate(Input):
 
 
 class RenewalDecisionCreate(Input):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {
+                    "properties": {
+                        "decision": {"const": "renew"},
+                        "new_end_date": {"type": "string"},
+                    },
+                    "required": ["decision", "new_end_date"],
+                },
+                {
+                    "properties": {"decision": {"const": "end"}, "new_end_date": {"type": "null"}},
+                    "required": ["decision"],
+                },
+            ]
+        },
+    )
+
     decision: Literal["renew", "end"]
     new_end_date: IsoDate | None = Field(
         default=None, validate_default=True, description="Required to renew, refused to end"

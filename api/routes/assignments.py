@@ -29,7 +29,7 @@ from api.schemas import (
 )
 from db import assignments
 from workflows.assignment import AssignmentWorkflow
-from workflows.types import Phase
+from workflows.types import MAX_TERM_DAYS, Phase
 
 router = APIRouter(prefix="/v1/assignments", tags=["assignments"], route_class=IdempotentRoute)
 
@@ -40,6 +40,10 @@ TaskId = Annotated[str, Path(pattern=TASK_ID_PATTERN)]
 Filter = Annotated[str | None, Query(min_length=1, max_length=254, pattern=r"^[^\x00]+$")]
 
 _READ = problems.responses(401, 403, 404, 422, 429)
+_TERM_FROM_TODAY = (
+    "a term runs at most",
+    f"the new end date is at most {MAX_TERM_DAYS} days after today (`GET /v1/clock`)",
+)
 _CHANGE = problems.responses(401, 403, 404, 409, 413, 422, 429, 503)
 
 
@@ -47,6 +51,11 @@ _CHANGE = problems.responses(401, 403, 404, 409, 413, 422, 429, 503)
     "",
     status_code=201,
     summary="Create an assignment and start its lifecycle",
+    description=problems.beyond_schema(
+        ("must not be before start_date", "`end_date` is compared with `start_date`"),
+        ("a term runs at most", f"`end_date` is at most {MAX_TERM_DAYS} days after `start_date`"),
+        ("not a valid RFC 5545 RRULE", "a team event's `rrule` is read by an RFC 5545 parser"),
+    ),
     responses={
         200: {"model": AssignmentPublic, "description": "Created before with the same body"},
         **problems.responses(401, 403, 409, 413, 422, 429, 503),
@@ -81,7 +90,15 @@ async def list_assignments(
     ] = None,
     q: Annotated[Filter, Query(description="Part of the freelancer's name or of the id")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=512,
+            description="The `next_cursor` of a previous page, as it was given: any other value"
+            ' is refused with 422 ("not a cursor from a previous page")',
+        ),
+    ] = None,
 ) -> AssignmentList:
     if cursor is not None:
         _check_cursor(cursor)
@@ -136,7 +153,12 @@ async def get_timeline(
     return items
 
 
-@router.post("/{assignment_id}/extensions", summary="The contract was extended", responses=_CHANGE)
+@router.post(
+    "/{assignment_id}/extensions",
+    summary="The contract was extended",
+    description=problems.beyond_schema(_TERM_FROM_TODAY),
+    responses=_CHANGE,
+)
 async def extend(
     assignment_id: AssignmentId,
     body: ExtensionCreate,
@@ -162,7 +184,15 @@ async def check_not_past(
         raise invalid(field, f"must be today ({today}) or later")
 
 
-@router.post("/{assignment_id}/termination", summary="End the assignment early", responses=_CHANGE)
+@router.post(
+    "/{assignment_id}/termination",
+    summary="End the assignment early",
+    description=problems.beyond_schema(
+        ("must be today", "`effective_date` is judged against today (`GET /v1/clock`)"),
+        ("effective_date is after the end date", "an early end comes before the end date"),
+    ),
+    responses=_CHANGE,
+)
 async def terminate(
     assignment_id: AssignmentId,
     body: TerminationCreate,
@@ -220,6 +250,7 @@ async def amend(
 @router.post(
     "/{assignment_id}/renewal-decision",
     summary="Renew or end, while a renewal decision is pending",
+    description=problems.beyond_schema(_TERM_FROM_TODAY),
     responses=_CHANGE,
 )
 async def decide_renewal(

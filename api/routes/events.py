@@ -10,7 +10,6 @@ an event refused with 409 (its assignment does not exist yet) can be sent again.
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -25,7 +24,13 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from api import problems
 from api.deps import AppClock, AppSettings, Assignments, Db
 from api.idempotency import IdempotentRoute
-from api.problems import INVALID_SIGNATURE, Problem, from_validation_error, invalid
+from api.problems import (
+    INVALID_SIGNATURE,
+    Problem,
+    from_validation_error,
+    invalid,
+    json_document,
+)
 from api.routes.assignments import check_not_past
 from api.schemas import (
     ASSIGNMENT_ID_PATTERN,
@@ -192,10 +197,7 @@ async def receive_event(
     headers = {h: request.headers.get(h, "") for h in SIGNATURE_HEADERS}
     _verify(settings.webhook_secret, body, headers)
 
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise invalid("body", "not a JSON document", loc=["body"]) from exc
+    payload = json_document(body)
     try:
         event = CloudEvent.model_validate(payload)
     except ValidationError as exc:

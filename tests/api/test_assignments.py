@@ -268,6 +268,18 @@ async def test_a_body_that_is_not_json_is_422(http, auth):
     assert_problem(response, 422)
 
 
+async def test_json_nested_too_deep_to_read_is_422_not_a_5xx(http, auth):
+    deep = b"[" * 25_000 + b"]" * 25_000  # under the 64 KiB limit, too deep for any parser
+    for headers in ({}, {"Idempotency-Key": "deep-json-1"}):
+        response = await http.post(
+            "/v1/assignments",
+            content=deep,
+            headers={**auth("contracting"), "content-type": "application/json", **headers},
+        )
+        problem = assert_problem(response, 422)
+        assert problem["detail"] == "body: not a JSON document"
+
+
 async def test_a_body_over_64_kib_is_413(http, auth, unique_id):
     body = create_body(unique_id, purpose="x" * (70 * 1024))
     assert_problem(await create(http, auth, body), 413)

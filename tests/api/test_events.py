@@ -88,6 +88,13 @@ async def test_change_events_take_the_rest_paths(http, auth, signer, unique_id, 
     assert "webhook:/contracting/tests" in actors
 
 
+async def test_a_signed_body_nested_too_deep_to_read_is_422_not_a_5xx(http, signer):
+    deep = b"[" * 25_000 + b"]" * 25_000  # signed, under 64 KiB, 25,000 deep
+    for headers in (signer.sign(deep), {**signer.sign(deep), "Idempotency-Key": "deep-event"}):
+        problem = assert_problem(await post(http, deep, headers), 422)
+        assert problem["detail"] == "body: not a JSON document"
+
+
 async def test_a_forged_signature_is_401(http, unique_id):
     forger = Signer("whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=")
     body, headers = forger.signed(forger.event("assignment.signed", create_body(unique_id)))
