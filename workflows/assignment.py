@@ -121,7 +121,7 @@ class AssignmentWorkflow:
             if not await self._sleep_until(step):
                 continue  # a change woke us: draw the schedule again
             async with self._lock:
-                if step.key not in self._done and self._applies_now(step):
+                if self._performed_now(step):
                     await self._perform(step)
                 self._done.add(step.key)
 
@@ -570,61 +570,29 @@ class AssignmentWorkflow:
             a.start_date, a.end_date, a.timezone, self._policy, review=not self._state.terminated
         )
 
-    def _relevant(self, step: Step) -> bool:
-        """Whether a planned step will still happen, given the decisions taken so far."""
+    def _progress(self) -> policy.Progress:
         s = self._state
-        if step.key in self._done:
-            return False
-        if not step.catch_up and self._run_started and step.at < self._run_started:
-            return False  # a check-in whose moment passed before this run is not sent late
-        renewal = (StepKind.RENEWAL_REQUEST, StepKind.RENEWAL_REMINDER, StepKind.RENEWAL_ESCALATION)
-        if step.kind in renewal and (s.renewal_decision or s.terminated):
-            return False
-        if step.kind is StepKind.RENEWAL_REQUEST and self._offboarding_at() <= self._now():
-            return False  # recorded after its end: there is nothing left to decide
-        if step.kind is StepKind.FEEDBACK_REMINDER and s.feedback_received_at:
-            return False
-        return self._phase_allows(step, upcoming=True)
+        return policy.Progress(
+            phase=s.phase,
+            now=self._now(),
+            done=frozenset(self._done),
+            run_started=self._run_started,
+            renewal_decided=bool(s.renewal_decision),
+            terminated=s.terminated,
+            feedback_received=s.feedback_received_at is not None,
+        )
 
-    def _applies_now(self, step: Step) -> bool:
-        return self._relevant(step) and self._phase_allows(step, upcoming=False)
-
-    def _phase_allows(self, step: Step, *, upcoming: bool) -> bool:
-        p = self._state.phase
-        before_start = (Phase.SCHEDULED,) if not upcoming else (Phase.SCHEDULED, Phase.ONBOARDING)
-        working = (Phase.ACTIVE, Phase.RENEWAL_REVIEW)
-        allowed: dict[StepKind, tuple[Phase, ...]] = {
-            StepKind.ONBOARDING: (Phase.SCHEDULED,),
-            StepKind.START: (Phase.ONBOARDING,) if not upcoming else before_start,
-            StepKind.CHECKIN: working if not upcoming else (*before_start, *working),
-            StepKind.DEVELOPMENT: working if not upcoming else (*before_start, *working),
-            StepKind.RENEWAL_REQUEST: (Phase.ACTIVE,)
-            if not upcoming
-            else (*before_start, Phase.ACTIVE),
-            StepKind.RENEWAL_REMINDER: (Phase.RENEWAL_REVIEW,)
-            if not upcoming
-            else (*before_start, *working),
-            StepKind.RENEWAL_ESCALATION: (Phase.RENEWAL_REVIEW,)
-            if not upcoming
-            else (*before_start, *working),
-            StepKind.OFFBOARDING: (Phase.SCHEDULED, Phase.ONBOARDING, *working),
-            StepKind.REVOKE_ACCESS: (Phase.OFFBOARDING,)
-            if not upcoming
-            else (Phase.SCHEDULED, Phase.ONBOARDING, *working, Phase.OFFBOARDING),
-            StepKind.FEEDBACK_REMINDER: (Phase.OFFBOARDING,)
-            if not upcoming
-            else (Phase.SCHEDULED, Phase.ONBOARDING, *working, Phase.OFFBOARDING),
-            StepKind.COMPLETION: (Phase.OFFBOARDING,)
-            if not upcoming
-            else (Phase.SCHEDULED, Phase.ONBOARDING, *working, Phase.OFFBOARDING),
-        }
-        return p in allowed[step.kind]
+    def _upcoming(self) -> list[Step]:
+        return policy.upcoming(self._plan(), self._progress())
 
     def _next_step(self) -> Step | None:
-        return next((s for s in self._plan() if self._relevant(s)), None)
+        return next(iter(self._upcoming()), None)
+
+    def _performed_now(self, step: Step) -> bool:
+        return policy.performed_now(step, self._progress(), self._plan())
 
     def _offboarding_at(self) -> datetime:
-        return next(s.at for s in self._plan() if s.kind is StepKind.OFFBOARDING)
+        return policy.offboarding_at(self._plan())
 
     def _ready_to_complete(self) -> bool:
         """Feedback in and access revoked: nothing is left to wait for."""
@@ -694,8 +662,7 @@ class AssignmentWorkflow:
         if view.phase in CLOSED_PHASES:
             view.planned, view.next_transition = [], None
             return view
-        upcoming = [s for s in self._plan() if self._relevant(s)]
-        view.planned = [Transition(kind=s.kind.value, at=s.at) for s in upcoming]
+        view.planned = [Transition(kind=s.kind.value, at=s.at) for s in self._upcoming()]
         view.next_transition = view.planned[0] if view.planned else None
         return view
 

@@ -11,16 +11,18 @@ Two kinds of time are used, both computed in the assignment's timezone and retur
 A local time that does not exist (the hour skipped when clocks go forward) is read with the
 offset from before the change, so it lands just after the gap; a local time that happens twice
 (clocks going back) is its first occurrence. Nothing here reads the clock or does I/O: the
-workflow decides which past steps it still performs (`Step.catch_up`).
+workflow decides which past steps it still performs (`Step.catch_up`), with the tables at the end
+of this module: which step still happens, given the phase and what has been decided so far.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from workflows.types import Policy, Step, StepKind
+from workflows.types import Phase, Policy, Step, StepKind
 
 _KIND_ORDER = {kind: index for index, kind in enumerate(StepKind)}
 _FRIDAY = 4
@@ -216,3 +218,91 @@ def plan_term(
         _step(StepKind.COMPLETION, completion_at, "completion", catch_up=True),
     ]
     return sorted(steps, key=lambda step: (step.at, _KIND_ORDER[step.kind], step.key))
+
+
+# --- which planned steps still happen ----------------------------------------------------------
+
+_SCHEDULED, _ONBOARDING = Phase.SCHEDULED, Phase.ONBOARDING
+_WORKING = frozenset({Phase.ACTIVE, Phase.RENEWAL_REVIEW})
+_BEFORE_START = frozenset({_SCHEDULED, _ONBOARDING})
+_NOT_ENDED = _BEFORE_START | _WORKING
+
+# The phases in which a step is performed when its moment comes.
+PERFORMED_IN: dict[StepKind, frozenset[Phase]] = {
+    StepKind.ONBOARDING: frozenset({_SCHEDULED}),
+    StepKind.START: frozenset({_ONBOARDING}),
+    StepKind.CHECKIN: _WORKING,
+    StepKind.DEVELOPMENT: _WORKING,
+    StepKind.RENEWAL_REQUEST: frozenset({Phase.ACTIVE}),
+    StepKind.RENEWAL_REMINDER: frozenset({Phase.RENEWAL_REVIEW}),
+    StepKind.RENEWAL_ESCALATION: frozenset({Phase.RENEWAL_REVIEW}),
+    StepKind.OFFBOARDING: _NOT_ENDED,
+    StepKind.REVOKE_ACCESS: frozenset({Phase.OFFBOARDING}),
+    StepKind.FEEDBACK_REMINDER: frozenset({Phase.OFFBOARDING}),
+    StepKind.COMPLETION: frozenset({Phase.OFFBOARDING}),
+}
+
+# The phases in which a step is still ahead: planned, and waited for. A step ahead in an earlier
+# phase than the one it is performed in gets there by the steps before it (the first day comes
+# after the onboarding); a step that is not ahead in the current phase will not happen (no
+# check-in once offboarding has begun).
+AHEAD_IN: dict[StepKind, frozenset[Phase]] = {
+    StepKind.ONBOARDING: frozenset({_SCHEDULED}),
+    StepKind.START: _BEFORE_START,
+    StepKind.CHECKIN: _NOT_ENDED,
+    StepKind.DEVELOPMENT: _NOT_ENDED,
+    StepKind.RENEWAL_REQUEST: _BEFORE_START | {Phase.ACTIVE},
+    StepKind.RENEWAL_REMINDER: _NOT_ENDED,
+    StepKind.RENEWAL_ESCALATION: _NOT_ENDED,
+    StepKind.OFFBOARDING: _NOT_ENDED,
+    StepKind.REVOKE_ACCESS: _NOT_ENDED | {Phase.OFFBOARDING},
+    StepKind.FEEDBACK_REMINDER: _NOT_ENDED | {Phase.OFFBOARDING},
+    StepKind.COMPLETION: _NOT_ENDED | {Phase.OFFBOARDING},
+}
+
+_RENEWAL = frozenset(
+    {StepKind.RENEWAL_REQUEST, StepKind.RENEWAL_REMINDER, StepKind.RENEWAL_ESCALATION}
+)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What the workflow knows that decides which planned steps still happen."""
+
+    phase: Phase
+    now: datetime
+    done: frozenset[str] = frozenset()  # keys of the steps this run has performed or passed
+    run_started: datetime | None = None  # the start of this run (steps before it are not sent)
+    renewal_decided: bool = False
+    terminated: bool = False
+    feedback_received: bool = False
+
+
+def offboarding_at(plan: list[Step]) -> datetime:
+    """When the term's offboarding begins (every plan has one)."""
+    return next(step.at for step in plan if step.kind is StepKind.OFFBOARDING)
+
+
+def still_ahead(step: Step, progress: Progress, plan: list[Step]) -> bool:
+    """Whether a planned step will still happen, given the decisions taken so far."""
+    if step.key in progress.done:
+        return False
+    if not step.catch_up and progress.run_started and step.at < progress.run_started:
+        return False  # a check-in whose moment passed before this run is not sent late
+    if step.kind in _RENEWAL and (progress.renewal_decided or progress.terminated):
+        return False
+    if step.kind is StepKind.RENEWAL_REQUEST and offboarding_at(plan) <= progress.now:
+        return False  # recorded after its end: there is nothing left to decide
+    if step.kind is StepKind.FEEDBACK_REMINDER and progress.feedback_received:
+        return False
+    return progress.phase in AHEAD_IN[step.kind]
+
+
+def performed_now(step: Step, progress: Progress, plan: list[Step]) -> bool:
+    """Whether a step whose moment has come is performed (rather than passed over)."""
+    return still_ahead(step, progress, plan) and progress.phase in PERFORMED_IN[step.kind]
+
+
+def upcoming(plan: list[Step], progress: Progress) -> list[Step]:
+    """The planned steps that will still happen, in order."""
+    return [step for step in plan if still_ahead(step, progress, plan)]

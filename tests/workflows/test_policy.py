@@ -7,8 +7,21 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from workflows.policy import day_boundary, local_date, people_time, plan_term, zone
-from workflows.types import Policy, Step, StepKind
+from workflows.policy import (
+    AHEAD_IN,
+    PERFORMED_IN,
+    Progress,
+    day_boundary,
+    local_date,
+    offboarding_at,
+    people_time,
+    performed_now,
+    plan_term,
+    still_ahead,
+    upcoming,
+    zone,
+)
+from workflows.types import Phase, Policy, Step, StepKind
 
 TOKYO = "Asia/Tokyo"  # UTC+9 all year: local times are easy to read back
 BRUSSELS = "Europe/Brussels"  # CET (UTC+1) / CEST (UTC+2), changes 2027-03-28 and 2027-10-31
@@ -531,3 +544,73 @@ def test_every_plan_is_strictly_ordered(
             for s in steps
             if s.kind in {StepKind.CHECKIN, StepKind.DEVELOPMENT}
         )
+
+
+# --- which planned steps still happen ----------------------------------------------------------
+
+TERM = plan_term(date(2027, 3, 1), date(2027, 8, 31), BRUSSELS, Policy())
+FIRST_CHECKIN = next(s for s in TERM if s.kind is StepKind.CHECKIN)
+RENEWAL_REQUEST = next(s for s in TERM if s.kind is StepKind.RENEWAL_REQUEST)
+DURING_TERM = utc(2027, 5, 3, 12)
+
+
+def progress(phase: Phase, **more: object) -> Progress:
+    return Progress(phase=phase, now=more.pop("now", DURING_TERM), **more)  # type: ignore[arg-type]
+
+
+def test_every_step_is_performed_only_in_phases_where_it_is_still_ahead() -> None:
+    assert set(PERFORMED_IN) == set(AHEAD_IN) == set(StepKind)
+    for kind in StepKind:
+        assert PERFORMED_IN[kind] <= AHEAD_IN[kind], kind
+        assert not (AHEAD_IN[kind] & {Phase.COMPLETED, Phase.CANCELLED}), kind
+
+
+@pytest.mark.parametrize(
+    ("phase", "ahead", "performed"),
+    [
+        (Phase.SCHEDULED, True, False),  # waited for: the first day comes first
+        (Phase.ONBOARDING, True, False),
+        (Phase.ACTIVE, True, True),
+        (Phase.RENEWAL_REVIEW, True, True),
+        (Phase.OFFBOARDING, False, False),  # no check-in once offboarding has begun
+    ],
+)
+def test_a_check_in_happens_while_the_freelancer_works(
+    phase: Phase, ahead: bool, performed: bool
+) -> None:
+    assert still_ahead(FIRST_CHECKIN, progress(phase), TERM) is ahead
+    assert performed_now(FIRST_CHECKIN, progress(phase), TERM) is performed
+
+
+def test_decisions_take_the_renewal_steps_out_of_the_plan() -> None:
+    renewal = [s for s in TERM if s.kind.value.startswith("renewal_")]
+    assert len(renewal) == 3
+    for facts in ({"renewal_decided": True}, {"terminated": True}):
+        left = upcoming(TERM, progress(Phase.ACTIVE, **facts))
+        assert not any(s.kind.value.startswith("renewal_") for s in left), facts
+    keys = {s.key for s in upcoming(TERM, progress(Phase.ACTIVE))}
+    assert {s.key for s in renewal} <= keys
+
+
+def test_no_renewal_request_once_offboarding_has_come() -> None:
+    after_end = offboarding_at(TERM) + timedelta(hours=1)
+    assert still_ahead(RENEWAL_REQUEST, progress(Phase.ACTIVE), TERM)
+    assert not still_ahead(RENEWAL_REQUEST, progress(Phase.ACTIVE, now=after_end), TERM)
+
+
+def test_a_passed_check_in_is_not_sent_late_but_a_phase_change_is_caught_up() -> None:
+    late_run = progress(Phase.ACTIVE, run_started=FIRST_CHECKIN.at + timedelta(days=1))
+    assert not still_ahead(FIRST_CHECKIN, late_run, TERM)
+    start = next(s for s in TERM if s.kind is StepKind.START)
+    assert start.catch_up
+    assert performed_now(
+        start, progress(Phase.ONBOARDING, run_started=start.at + timedelta(days=9)), TERM
+    )
+
+
+def test_what_is_done_or_answered_is_not_ahead() -> None:
+    reminder = next(s for s in TERM if s.kind is StepKind.FEEDBACK_REMINDER)
+    assert still_ahead(reminder, progress(Phase.OFFBOARDING), TERM)
+    assert not still_ahead(reminder, progress(Phase.OFFBOARDING, feedback_received=True), TERM)
+    done = progress(Phase.ACTIVE, done=frozenset({FIRST_CHECKIN.key}))
+    assert not still_ahead(FIRST_CHECKIN, done, TERM)
