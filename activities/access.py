@@ -13,7 +13,14 @@ import asyncpg
 from temporalio import activity
 
 from db import access as ledger
-from workflows.types import Access, AccessStatus, Person, SyncAccessInput, SyncAccessResult
+from workflows.types import (
+    SYNC_ACCESS,
+    Access,
+    AccessStatus,
+    Person,
+    SyncAccessInput,
+    SyncAccessResult,
+)
 
 LEDGER_ONLY = "ledger"
 
@@ -48,7 +55,7 @@ class AccessActivities:
         self._provisioner = provisioner
         self._catalogue = set(catalogue) if catalogue is not None else None
 
-    @activity.defn
+    @activity.defn(name=SYNC_ACCESS)
     async def sync_access(self, input: SyncAccessInput) -> SyncAccessResult:
         """Grants `input.tools` (when active) and revokes every other tool ever granted on the
         assignment (all of them when not active); returns every tool ever on the assignment.

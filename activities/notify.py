@@ -37,7 +37,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 from db import notifications
 from workflows.notification import GONE, NotificationDelivery, delivery_workflow_id
-from workflows.types import PublishInput
+from workflows.types import DELIVER_NOTIFICATION, PUBLISH, PublishInput
 
 CONTENT_TYPE = "application/cloudevents+json"
 # The ApplicationError type of an attempt the receiver refused (retried).
@@ -106,7 +106,7 @@ class NotifyActivities:
         self._webhook = Webhook(signing_secret(secret)) if secret else None
         self._timeout_s = timeout_s
 
-    @activity.defn
+    @activity.defn(name=PUBLISH)
     async def publish(self, input: PublishInput) -> None:
         status = "pending" if self._enabled else "skipped"
         async with self._pool.acquire() as conn:
@@ -136,7 +136,7 @@ class NotifyActivities:
         except WorkflowAlreadyStartedError:
             activity.logger.info("notification delivery already done", extra={"event_id": event_id})
 
-    @activity.defn
+    @activity.defn(name=DELIVER_NOTIFICATION)
     async def deliver_notification(self, event_id: str) -> str:
         """One attempt to deliver the event; returns `delivered`, `gone` or `skipped`, and
         raises, for Temporal to retry, while the receiver has not accepted it."""

@@ -6,14 +6,14 @@ import asyncpg
 from temporalio import activity
 
 from db import assignments, timeline
-from workflows.types import RecordInput
+from workflows.types import RECORD, RecordInput
 
 
 class RecordActivities:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
 
-    @activity.defn
+    @activity.defn(name=RECORD)
     async def record(self, input: RecordInput) -> None:
         """Upserts the assignment's row from the state and appends the timeline entries, in one
         transaction. Idempotent: a repeat writes the same row and adds no entry twice."""

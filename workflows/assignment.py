@@ -34,9 +34,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows.types import (
         CLOSED_PHASES,
         MAX_TERM_DAYS,
+        PUBLISH,
+        RECORD,
         REFUSED_CONFLICT,
         REFUSED_INVALID,
         REFUSED_NOT_FOUND,
+        SEND_MAIL,
+        SYNC_ACCESS,
         AccessStatus,
         AmendInput,
         AssignmentState,
@@ -62,12 +66,6 @@ with workflow.unsafe.imports_passed_through():
         TimelineEntry,
         Transition,
     )
-
-# Activity names (registered by worker.py from activities/*).
-RECORD = "record"
-SEND_MAIL = "send_mail"
-SYNC_ACCESS = "sync_access"
-PUBLISH = "publish"
 
 QUICK = timedelta(seconds=30)
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=2))

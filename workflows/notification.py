@@ -3,10 +3,10 @@
 The `publish` activity writes the event to the outbox and starts this workflow for it, under an
 id made from the event id, so a retried publish starts nothing twice and the AssignmentWorkflow
 never waits for a receiver. The delivery itself is one activity, `deliver_notification` (called by
-name, like the assignment's activities), retried by Temporal with exponential backoff (1 s
-doubling up to 10 minutes between tries) for up to 7 days. It returns `delivered`, or `gone` when
-the receiver answered 410 (nothing more is sent), or `skipped` when no receiver is configured
-any more.
+its name in workflows.types, like the assignment's activities), retried by Temporal with
+exponential backoff (1 s doubling up to 10 minutes between tries) for up to 7 days. It returns
+`delivered`, or `gone` when the receiver answered 410 (nothing more is sent), or `skipped` when no
+receiver is configured any more.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from datetime import timedelta
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
-# The activity's name (registered by worker.py from activities/notify.py).
-DELIVER_NOTIFICATION = "deliver_notification"
+with workflow.unsafe.imports_passed_through():
+    from workflows.types import DELIVER_NOTIFICATION
 
 # The ApplicationError type of an event that can never be delivered (no longer in the outbox).
 GONE = "Gone"

@@ -14,6 +14,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 TASK_QUEUE = "assignment-lifecycle"
 
+# Activity names. The workflows call activities by these names (so the workflow sandbox loads no
+# activity code) and every activity registers under its name (`@activity.defn(name=...)`), so the
+# two ends cannot drift apart.
+RECORD = "record"
+SEND_MAIL = "send_mail"
+SYNC_ACCESS = "sync_access"
+PUBLISH = "publish"
+DELIVER_NOTIFICATION = "deliver_notification"
+
 # The `type` of the ApplicationError a refused update carries (the API maps them to 409/404/422).
 REFUSED_CONFLICT = "Conflict"
 REFUSED_NOT_FOUND = "NotFound"
