@@ -8,8 +8,8 @@ import asyncpg
 from fastapi import Depends, Header, Request
 from temporalio.client import Client
 
+from api import lifecycle
 from api.auth import Action, authenticate, require
-from api.commands import Lifecycle
 from api.idempotency import KEY_PATTERN
 from core.clock import Clock
 from core.settings import Settings
@@ -32,7 +32,7 @@ def _clock(request: Request) -> Clock:
     return request.app.state.clock
 
 
-def _lifecycle(request: Request) -> Lifecycle:
+def _lifecycle(request: Request) -> lifecycle.Lifecycle:
     return request.app.state.lifecycle
 
 
@@ -40,7 +40,7 @@ Db = Annotated[asyncpg.Pool, Depends(_pool)]
 Temporal = Annotated[Client, Depends(_temporal)]
 AppSettings = Annotated[Settings, Depends(_settings)]
 AppClock = Annotated[Clock, Depends(_clock)]
-Assignments = Annotated[Lifecycle, Depends(_lifecycle)]
+Lifecycle = Annotated[lifecycle.Lifecycle, Depends(_lifecycle)]
 
 # Any valid key / a key whose role may do this.
 Caller = Annotated[ApiKey, Depends(authenticate)]

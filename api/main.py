@@ -22,7 +22,7 @@ from temporalio.client import Client
 
 from api import problems, ui
 from api.auth import KeyStore
-from api.commands import Lifecycle
+from api.lifecycle import Lifecycle
 from api.metrics import Metrics
 from api.middleware import MAX_BODY, RequestMiddleware
 from api.routes import assignments, clock, events, feedback, health

@@ -1,7 +1,7 @@
 """The HTTP schemas: what clients send and get, mapped explicitly to the workflow's types.
 
 Inputs refuse unknown fields, and take only JSON's own types (no "60" for a number, no number for
-a date). What a schema alone cannot judge is checked in `api/commands.py`: tools against the
+a date). What a schema alone cannot judge is checked in `api/lifecycle.py`: tools against the
 configured catalogue, dates against the deployment clock's today.
 """
 

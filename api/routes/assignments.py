@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, Response
 
 from api import problems
 from api.auth import actor_of
-from api.deps import AppClock, Assignments, ContractChanger, IdempotencyKey, Operator, Reader
+from api.deps import ContractChanger, IdempotencyKey, Lifecycle, Operator, Reader
 from api.idempotency import IdempotentRoute
+from api.lifecycle import Origin
 from api.problems import Problem, invalid
 from api.schemas import (
     ASSIGNMENT_ID_PATTERN,
@@ -28,7 +28,6 @@ from api.schemas import (
     TimelineItem,
 )
 from db import assignments
-from workflows.assignment import AssignmentWorkflow
 from workflows.types import MAX_TERM_DAYS, Phase
 
 router = APIRouter(prefix="/v1/assignments", tags=["assignments"], route_class=IdempotentRoute)
@@ -64,7 +63,7 @@ _CHANGE = problems.responses(401, 403, 404, 409, 413, 422, 429, 503)
 async def create_assignment(
     body: AssignmentCreate,
     caller: ContractChanger,
-    lifecycle: Assignments,
+    lifecycle: Lifecycle,
     response: Response,
     _idempotency_key: IdempotencyKey = None,
 ) -> AssignmentPublic:
@@ -81,7 +80,7 @@ async def create_assignment(
 )
 async def list_assignments(
     _: Reader,
-    lifecycle: Assignments,
+    lifecycle: Lifecycle,
     phase: Phase | None = None,
     team: Filter = None,
     manager_email: Filter = None,
@@ -131,7 +130,7 @@ def _check_cursor(cursor: str) -> None:
 
 @router.get("/{assignment_id}", summary="One assignment", responses=_READ)
 async def get_assignment(
-    assignment_id: AssignmentId, _: Reader, lifecycle: Assignments
+    assignment_id: AssignmentId, _: Reader, lifecycle: Lifecycle
 ) -> AssignmentPublic:
     found = await lifecycle.load(assignment_id)
     if found is None:
@@ -145,7 +144,7 @@ async def get_assignment(
     responses=_READ,
 )
 async def get_timeline(
-    assignment_id: AssignmentId, _: Reader, lifecycle: Assignments
+    assignment_id: AssignmentId, _: Reader, lifecycle: Lifecycle
 ) -> list[TimelineItem]:
     items = await lifecycle.timeline(assignment_id)
     if items is None:
@@ -163,25 +162,10 @@ async def extend(
     assignment_id: AssignmentId,
     body: ExtensionCreate,
     caller: ContractChanger,
-    lifecycle: Assignments,
+    lifecycle: Lifecycle,
     _idempotency_key: IdempotencyKey = None,
 ) -> AssignmentPublic:
-    return await lifecycle.change(
-        assignment_id,
-        AssignmentWorkflow.extend,
-        body.to_input(actor_of(caller)),
-        invalid_field="new_end_date",
-    )
-
-
-async def check_not_past(
-    lifecycle: Assignments, clock: AppClock, assignment_id: str, day: date, field: str, missing: int
-) -> None:
-    """A date that must be today or later, in the assignment's timezone (422 otherwise)."""
-    timezone = await lifecycle.timezone_of(assignment_id, missing=missing)
-    today = clock.today(timezone)
-    if day < today:
-        raise invalid(field, f"must be today ({today}) or later")
+    return await lifecycle.extend(assignment_id, body, Origin(actor_of(caller)))
 
 
 @router.post(
@@ -197,19 +181,10 @@ async def terminate(
     assignment_id: AssignmentId,
     body: TerminationCreate,
     caller: ContractChanger,
-    lifecycle: Assignments,
-    clock: AppClock,
+    lifecycle: Lifecycle,
     _idempotency_key: IdempotencyKey = None,
 ) -> AssignmentPublic:
-    await check_not_past(
-        lifecycle, clock, assignment_id, body.effective_date, "effective_date", 404
-    )
-    return await lifecycle.change(
-        assignment_id,
-        AssignmentWorkflow.terminate,
-        body.to_input(actor_of(caller)),
-        invalid_field="effective_date",
-    )
+    return await lifecycle.terminate(assignment_id, body, Origin(actor_of(caller)))
 
 
 @router.post(
@@ -221,12 +196,10 @@ async def cancel(
     assignment_id: AssignmentId,
     body: CancellationCreate,
     caller: ContractChanger,
-    lifecycle: Assignments,
+    lifecycle: Lifecycle,
     _idempotency_key: IdempotencyKey = None,
 ) -> AssignmentPublic:
-    return await lifecycle.change(
-        assignment_id, AssignmentWorkflow.cancel, body.to_input(actor_of(caller))
-    )
+    return await lifecycle.cancel(assignment_id, body, Origin(actor_of(caller)))
 
 
 @router.post(
@@ -238,13 +211,10 @@ async def amend(
     assignment_id: AssignmentId,
     body: AmendmentCreate,
     caller: ContractChanger,
-    lifecycle: Assignments,
+    lifecycle: Lifecycle,
     _idempotency_key: IdempotencyKey = None,
 ) -> AssignmentPublic:
-    lifecycle.check_tools(body.tools)
-    return await lifecycle.change(
-        assignment_id, AssignmentWorkflow.amend, body.to_input(actor_of(caller))
-    )
+    return await lifecycle.amend(assignment_id, body, Origin(actor_of(caller)))
 
 
 @router.post(
@@ -257,15 +227,10 @@ async def decide_renewal(
     assignment_id: AssignmentId,
     body: RenewalDecisionCreate,
     caller: Operator,
-    lifecycle: Assignments,
+    lifecycle: Lifecycle,
     _idempotency_key: IdempotencyKey = None,
 ) -> AssignmentPublic:
-    return await lifecycle.change(
-        assignment_id,
-        AssignmentWorkflow.decide_renewal,
-        body.to_input(actor_of(caller)),
-        invalid_field="new_end_date",
-    )
+    return await lifecycle.decide_renewal(assignment_id, body, Origin(actor_of(caller)))
 
 
 @router.post(
@@ -277,13 +242,8 @@ async def complete_task(
     assignment_id: AssignmentId,
     task_id: TaskId,
     caller: Operator,
-    lifecycle: Assignments,
+    lifecycle: Lifecycle,
     body: Annotated[TaskCompletion | None, Body()] = None,
     _idempotency_key: IdempotencyKey = None,
 ) -> AssignmentPublic:
-    completion = body or TaskCompletion()
-    return await lifecycle.change(
-        assignment_id,
-        AssignmentWorkflow.complete_task,
-        completion.to_input(task_id, actor_of(caller)),
-    )
+    return await lifecycle.complete_task(assignment_id, task_id, Origin(actor_of(caller)))

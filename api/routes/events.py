@@ -2,16 +2,17 @@
 
 An event is taken in four steps: the signature (anything wrong with it, or a timestamp more than
 5 minutes off, is 401 and never a 5xx); the CloudEvents envelope (structured JSON mode); the
-deduplication by `webhook-id` and event `id` (a repeat is 202 and does nothing more); and the same
-code path as the matching REST endpoint. The ids are remembered only once the event is taken, so
-an event refused with 409 (its assignment does not exist yet) can be sent again.
+deduplication by `webhook-id` and event `id` (a repeat is 202 and does nothing more); and the
+same change of the Lifecycle service as the matching REST endpoint. The ids are remembered only
+once the event is taken, so an event refused with 409 (its assignment does not exist yet) can be
+sent again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -21,8 +22,9 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from api import lifecycle as service
 from api import problems
-from api.deps import AppClock, AppSettings, Assignments, Db
+from api.deps import AppSettings, Db, Lifecycle
 from api.idempotency import IdempotentRoute
 from api.problems import (
     INVALID_SIGNATURE,
@@ -31,7 +33,6 @@ from api.problems import (
     invalid,
     json_document,
 )
-from api.routes.assignments import check_not_past
 from api.schemas import (
     ASSIGNMENT_ID_PATTERN,
     AmendmentCreate,
@@ -42,7 +43,6 @@ from api.schemas import (
     TerminationCreate,
 )
 from db import events
-from workflows.assignment import AssignmentWorkflow
 
 log = structlog.get_logger("api")
 
@@ -67,19 +67,17 @@ class CloudEvent(BaseModel):
 
 @dataclass(frozen=True)
 class Change:
+    """An event type: the fields of its data and the Lifecycle's change that takes them."""
+
     schema: type[BaseModel]
-    update: Callable[..., Any]
-    invalid_field: str | None = None
-    not_before_today: str | None = None  # a date field that must be today or later
+    apply: Callable[[service.Lifecycle, str, Any, service.Origin], Awaitable[Any]]
 
 
 CHANGES: dict[str, Change] = {
-    "assignment.extended": Change(ExtensionCreate, AssignmentWorkflow.extend, "new_end_date"),
-    "assignment.terminated": Change(
-        TerminationCreate, AssignmentWorkflow.terminate, "effective_date", "effective_date"
-    ),
-    "assignment.cancelled": Change(CancellationCreate, AssignmentWorkflow.cancel),
-    "assignment.amended": Change(AmendmentCreate, AssignmentWorkflow.amend),
+    "assignment.extended": Change(ExtensionCreate, service.Lifecycle.extend),
+    "assignment.terminated": Change(TerminationCreate, service.Lifecycle.terminate),
+    "assignment.cancelled": Change(CancellationCreate, service.Lifecycle.cancel),
+    "assignment.amended": Change(AmendmentCreate, service.Lifecycle.amend),
 }
 SIGNED = "assignment.signed"
 TYPES = (SIGNED, *CHANGES)
@@ -190,8 +188,7 @@ async def receive_event(
     request: Request,
     pool: Db,
     settings: AppSettings,
-    lifecycle: Assignments,
-    clock: AppClock,
+    lifecycle: Lifecycle,
 ) -> EventAccepted:
     body = await request.body()
     headers = {h: request.headers.get(h, "") for h in SIGNATURE_HEADERS}
@@ -212,12 +209,12 @@ async def receive_event(
         if await events.seen(pool, ids):
             log.info("event repeated: nothing more to do")
             return EventAccepted(id=event.id, status="duplicate")
-        await _take(event, lifecycle, clock)
+        await _take(event, lifecycle)
         await events.remember(pool, ids)
     return EventAccepted(id=event.id, status="accepted")
 
 
-async def _take(event: CloudEvent, lifecycle: Any, clock: Any) -> None:
+async def _take(event: CloudEvent, lifecycle: service.Lifecycle) -> None:
     actor = f"webhook:{event.source[:100]}"
     data = dict(event.data)
     if event.type == SIGNED:
@@ -236,25 +233,9 @@ async def _take(event: CloudEvent, lifecycle: Any, clock: Any) -> None:
         fields = change.schema.model_validate(data)
     except ValidationError as exc:
         raise from_validation_error(exc, prefix=("body", "data")) from exc
-    if isinstance(fields, AmendmentCreate):
-        lifecycle.check_tools(fields.tools, loc=("body", "data"))
-    if change.not_before_today:
-        await check_not_past(
-            lifecycle,
-            clock,
-            assignment_id,
-            getattr(fields, change.not_before_today),
-            f"data.{change.not_before_today}",
-            409,
-        )
-    await lifecycle.change(
-        assignment_id,
-        change.update,
-        fields.to_input(actor),  # type: ignore[attr-defined]
-        missing=409,
-        invalid_field=f"data.{change.invalid_field}" if change.invalid_field else None,
-        update_id=f"event:{event.id}",
-    )
+    # 409 for an assignment not created yet, so that the sender retries the event later.
+    origin = service.Origin(actor, missing=409, field_prefix="data.", update_id=f"event:{event.id}")
+    await change.apply(lifecycle, assignment_id, fields, origin)
 
 
 def _valid_id(value: str) -> bool:

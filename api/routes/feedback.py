@@ -45,15 +45,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
-from api.commands import Lifecycle
-from api.deps import AppClock, AppSettings, Assignments, Db
+from api.deps import AppClock, AppSettings, Db, Lifecycle
+from api.lifecycle import Origin
 from api.problems import Problem
 from api.ui.i18n import FALLBACK, LANGUAGES, negotiate
 from core.clock import Clock
 from core.tokens import FeedbackClaim, TokenError, read_feedback_token
 from db import assignments, feedback
-from workflows.assignment import AssignmentWorkflow
-from workflows.types import SubmitFeedbackInput
 
 log = structlog.get_logger("api")
 
@@ -327,12 +325,9 @@ async def _tell_workflow(lifecycle: Lifecycle, claim: FeedbackClaim, rating: int
     so a repeat (a racing submission, a retry after an outage) never applies twice."""
     try:
         async with asyncio.timeout(NOTIFY_TIMEOUT):
-            await lifecycle.change(
-                claim.assignment_id,
-                AssignmentWorkflow.submit_feedback,
-                SubmitFeedbackInput(rating=rating, actor="freelancer"),
-                update_id=f"submit_feedback:t{claim.term}",
-            )
+            # One update id per term, so a repeat never applies twice.
+            origin = Origin("freelancer", update_id=f"submit_feedback:t{claim.term}")
+            await lifecycle.submit_feedback(claim.assignment_id, rating, origin)
     except Problem as exc:  # refused (no longer offboarding, already told), closed, unavailable
         log.info(
             "feedback kept without the workflow",
@@ -374,7 +369,7 @@ async def submit(
     pool: Db,
     settings: AppSettings,
     clock: AppClock,
-    lifecycle: Assignments,
+    lifecycle: Lifecycle,
 ) -> HTMLResponse:
     try:
         opened = await _open(token, request, pool, settings.signing_key, clock)

@@ -2,7 +2,8 @@
 
     /signin, /signout, /language/{code}   api/ui/signin.py
     /                                     api/ui/today.py        (the Today page)
-    /assignments, /assignments/{id}, …    api/ui/assignments.py
+    /assignments, /assignments/{id}       api/ui/assignments.py
+    POST /assignments/{id}/…              api/ui/actions.py      (decisions, tasks, changes)
     /engagement                           api/ui/engagement.py   (the dashboard)
     /static/…                             api/static/ (CSS, small scripts)
 
@@ -16,9 +17,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.ui import assignments, engagement, pages, signin, today
+from api.ui import actions, assignments, engagement, pages, signin, today
 
-ROUTERS = (signin.router, today.router, assignments.router, engagement.router)
+ROUTERS = (signin.router, today.router, assignments.router, actions.router, engagement.router)
 
 
 def install(app: FastAPI) -> None:

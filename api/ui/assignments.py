@@ -1,17 +1,9 @@
-"""The assignments list and the assignment page, with the actions people take on it.
+"""The assignments list and the assignment page.
 
     GET  /assignments                                   the list: filters, order, "show more"
     GET  /assignments/{id}                              the page (#decision: the renewal form)
-    POST /assignments/{id}/decision                     operator, admin: renew or end
-    POST /assignments/{id}/tasks/{task_id}/done         operator, admin: a task is done
-    POST /assignments/{id}/extension                    admin (contract change): extend
-    POST /assignments/{id}/termination                  admin (contract change): end early
-    POST /assignments/{id}/cancellation                 admin (contract change): cancel
 
-Every action is the API's: the same input schema (api/schemas.py), the same workflow Update sent
-by `Lifecycle.change` (api/commands.py), the same checks (`check_not_past` of the REST route).
-A refusal (409, 422, …) re-renders the page with its reason next to the form and that status; a
-success redirects back (303) with a flash. The roles are the contract's (api/auth.py): a viewer
+The actions are in api/ui/actions.py. The roles are the contract's (api/auth.py): a viewer
 sees no forms, and the server refuses the actions anyway (403 page).
 """
 
@@ -26,30 +18,18 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from pydantic import ValidationError
 
-from api.auth import Action, actor_of
-from api.commands import Lifecycle
-from api.deps import Assignments
-from api.problems import Problem, field_errors
-from api.routes.assignments import check_not_past
+from api.auth import Action
+from api.deps import Lifecycle
 from api.schemas import (
     ASSIGNMENT_ID_PATTERN,
-    TASK_ID_PATTERN,
     AssignmentPublic,
-    CancellationCreate,
-    ExtensionCreate,
-    RenewalDecisionCreate,
-    TaskCompletion,
-    TerminationCreate,
     TimelineItem,
 )
 from api.ui.i18n import Translator
-from api.ui.pages import FormPost, Page, PageError, SignedInForm, SignedInPage
+from api.ui.pages import Page, PageError, SignedInPage
 from db import assignments, feedback, mail
-from db.api_keys import ApiKey
 from workflows import checklists
-from workflows.assignment import AssignmentWorkflow
 from workflows.types import CLOSED_PHASES, AssignmentState, Phase
 
 router = APIRouter(include_in_schema=False)
@@ -97,7 +77,7 @@ def _text_filter(value: str | None) -> str | None:
     return value[:FILTER_LIMIT] or None
 
 
-def _parse_date(value: str) -> date | None:
+def parse_date(value: str) -> date | None:
     if not _ISO_DATE.fullmatch(value):
         return None
     try:
@@ -107,7 +87,7 @@ def _parse_date(value: str) -> date | None:
 
 
 @router.get("/assignments")
-async def list_assignments(page: SignedInPage, lifecycle: Assignments) -> Response:
+async def list_assignments(page: SignedInPage, lifecycle: Lifecycle) -> Response:
     query = page.request.query_params
     t = page.t
     phase = query.get("phase") or None
@@ -127,7 +107,7 @@ async def list_assignments(page: SignedInPage, lifecycle: Assignments) -> Respon
     errors: dict[str, str] = {}
     ending_text = (query.get("ending_before") or "").strip()
     if ending_text:
-        filters["ending_before"] = _parse_date(ending_text)
+        filters["ending_before"] = parse_date(ending_text)
         if filters["ending_before"] is None:
             errors["ending_before"] = t("invalid_filter_date")
     cursor = (query.get("cursor") or "").strip()[:512] or None
@@ -200,20 +180,18 @@ class FormState:
     task_id: str | None = None
 
 
-def _check_id(assignment_id: str, page: Page) -> None:
+def check_id(assignment_id: str, page: Page) -> None:
     if not re.fullmatch(ASSIGNMENT_ID_PATTERN, assignment_id):
         raise PageError(404, "not_found_title", "not_found_assignment", id=assignment_id)
 
 
 @router.get("/assignments/{assignment_id}")
-async def assignment_page(
-    assignment_id: str, page: SignedInPage, lifecycle: Assignments
-) -> Response:
-    _check_id(assignment_id, page)
-    return await _render(page, lifecycle, assignment_id)
+async def assignment_page(assignment_id: str, page: SignedInPage, lifecycle: Lifecycle) -> Response:
+    check_id(assignment_id, page)
+    return await render(page, lifecycle, assignment_id)
 
 
-async def _render(
+async def render(
     page: Page,
     lifecycle: Lifecycle,
     assignment_id: str,
@@ -441,198 +419,3 @@ def _answers(t: Translator, stored: dict[str, Any] | None, tz: str) -> dict[str,
         "stay_in_touch": bool(answers.get("stay_in_touch")),
         "received": t.date(stored["submitted_at"].astimezone(ZoneInfo(tz))),
     }
-
-
-# ------------------------------------------------------------------------------- actions
-
-
-def _caller(page: Page) -> ApiKey:
-    s = page.session
-    assert s is not None and s.key_id is not None
-    return ApiKey(id=s.key_id, name=s.name or "", role=s.role or "")
-
-
-def _required(form: FormPost, state: FormState, name: str) -> str:
-    value = form.get(name)
-    state.values[name] = value
-    if not value:
-        state.errors[name] = form.page.t("error_required")
-    elif len(value) > REASON_LIMIT:
-        state.errors[name] = form.page.t("error_too_long", limit=REASON_LIMIT)
-    return value
-
-
-def _optional(form: FormPost, state: FormState, name: str) -> str | None:
-    value = form.get(name).replace("\r\n", "\n")
-    state.values[name] = value
-    if len(value) > REASON_LIMIT:
-        state.errors[name] = form.page.t("error_too_long", limit=REASON_LIMIT)
-    return value or None
-
-
-def _date(form: FormPost, state: FormState, name: str) -> date | None:
-    text = form.get(name)
-    state.values[name] = text
-    if not text:
-        state.errors[name] = form.page.t("error_required")
-        return None
-    day = _parse_date(text)
-    if day is None:
-        state.errors[name] = form.page.t("error_date")
-    return day
-
-
-async def _apply(
-    form: FormPost,
-    lifecycle: Lifecycle,
-    assignment_id: str,
-    state: FormState,
-    change: Any,
-    *,
-    success: str,
-    section: str = "main",
-) -> Response:
-    """Runs `change` (which sends the Update); a refusal re-renders the page with its reason."""
-    page = form.page
-    if state.errors:
-        return await _render(page, lifecycle, assignment_id, status=422, form=state)
-    try:
-        await change()
-    except ValidationError as exc:  # the API's schema refused what the form checks let through
-        for error in field_errors(exc.errors()):
-            state.errors[error.field] = error.message
-        return await _render(page, lifecycle, assignment_id, status=422, form=state)
-    except Problem as exc:
-        if (
-            exc.status == 404
-            and await assignments.get(page.request.app.state.pool, assignment_id) is None
-        ):
-            raise PageError(
-                404, "not_found_title", "not_found_assignment", id=assignment_id
-            ) from exc
-        fields = [e for e in exc.errors if e.field in state.values]
-        if fields:
-            for error in fields:
-                state.errors[error.field] = error.message
-        else:
-            state.refusal = exc.detail or exc.title
-        return await _render(page, lifecycle, assignment_id, status=exc.status, form=state)
-    # Back to the page, at the flash (or at the section, whose new state says it all).
-    return page.redirect(f"/assignments/{assignment_id}#{section}", flash=success)
-
-
-@router.post("/assignments/{assignment_id}/decision")
-async def decide_renewal(
-    assignment_id: str, form: SignedInForm, lifecycle: Assignments
-) -> Response:
-    page = form.page
-    _check_id(assignment_id, page)
-    page.require(Action.OPERATE)
-    state = FormState(name="decision")
-    decision = form.get("decision")
-    state.values["decision"] = decision
-    if decision not in ("renew", "end"):
-        state.errors["decision"] = page.t("error_choose_decision")
-    new_end = _date(form, state, "new_end_date") if decision == "renew" else None
-    if decision != "renew":
-        state.values["new_end_date"] = form.get("new_end_date")
-    note = _optional(form, state, "note")
-
-    async def change() -> None:
-        body = RenewalDecisionCreate(decision=decision, new_end_date=new_end, note=note)  # type: ignore[arg-type]
-        await lifecycle.change(
-            assignment_id,
-            AssignmentWorkflow.decide_renewal,
-            body.to_input(actor_of(_caller(page))),
-            invalid_field="new_end_date",
-        )
-
-    return await _apply(
-        form, lifecycle, assignment_id, state, change, success=f"flash_decided_{decision}"
-    )
-
-
-@router.post("/assignments/{assignment_id}/tasks/{task_id}/done")
-async def complete_task(
-    assignment_id: str, task_id: str, form: SignedInForm, lifecycle: Assignments
-) -> Response:
-    page = form.page
-    _check_id(assignment_id, page)
-    page.require(Action.OPERATE)
-    state = FormState(name="task", task_id=task_id)
-    if not re.fullmatch(TASK_ID_PATTERN, task_id):
-        state.refusal = f"no task {task_id!r} on this assignment"
-        return await _render(page, lifecycle, assignment_id, status=404, form=state)
-
-    async def change() -> None:
-        await lifecycle.change(
-            assignment_id,
-            AssignmentWorkflow.complete_task,
-            TaskCompletion().to_input(task_id, actor_of(_caller(page))),
-        )
-
-    return await _apply(
-        form, lifecycle, assignment_id, state, change, success="flash_task_done", section="tasks"
-    )
-
-
-@router.post("/assignments/{assignment_id}/extension")
-async def extend(assignment_id: str, form: SignedInForm, lifecycle: Assignments) -> Response:
-    page = form.page
-    _check_id(assignment_id, page)
-    page.require(Action.CHANGE_CONTRACT)
-    state = FormState(name="extend")
-    new_end = _date(form, state, "new_end_date")
-    reason = _optional(form, state, "reason")
-
-    async def change() -> None:
-        body = ExtensionCreate(new_end_date=new_end, reason=reason)  # type: ignore[arg-type]
-        await lifecycle.change(
-            assignment_id,
-            AssignmentWorkflow.extend,
-            body.to_input(actor_of(_caller(page))),
-            invalid_field="new_end_date",
-        )
-
-    return await _apply(form, lifecycle, assignment_id, state, change, success="flash_extended")
-
-
-@router.post("/assignments/{assignment_id}/termination")
-async def terminate(assignment_id: str, form: SignedInForm, lifecycle: Assignments) -> Response:
-    page = form.page
-    _check_id(assignment_id, page)
-    page.require(Action.CHANGE_CONTRACT)
-    state = FormState(name="terminate")
-    effective = _date(form, state, "effective_date")
-    reason = _required(form, state, "reason")
-
-    async def change() -> None:
-        body = TerminationCreate(effective_date=effective, reason=reason)  # type: ignore[arg-type]
-        await check_not_past(
-            lifecycle, page.clock, assignment_id, body.effective_date, "effective_date", 404
-        )
-        await lifecycle.change(
-            assignment_id,
-            AssignmentWorkflow.terminate,
-            body.to_input(actor_of(_caller(page))),
-            invalid_field="effective_date",
-        )
-
-    return await _apply(form, lifecycle, assignment_id, state, change, success="flash_terminated")
-
-
-@router.post("/assignments/{assignment_id}/cancellation")
-async def cancel(assignment_id: str, form: SignedInForm, lifecycle: Assignments) -> Response:
-    page = form.page
-    _check_id(assignment_id, page)
-    page.require(Action.CHANGE_CONTRACT)
-    state = FormState(name="cancel")
-    reason = _required(form, state, "reason")
-
-    async def change() -> None:
-        body = CancellationCreate(reason=reason)
-        await lifecycle.change(
-            assignment_id, AssignmentWorkflow.cancel, body.to_input(actor_of(_caller(page)))
-        )
-
-    return await _apply(form, lifecycle, assignment_id, state, change, success="flash_cancelled")

@@ -13,7 +13,7 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.commands import request_hash
+from api.lifecycle import request_hash
 from api.main import create_app
 from api.schemas import AssignmentCreate
 from db import assignments

@@ -9,14 +9,13 @@ import pytest
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.commands import Lifecycle
+from api.lifecycle import Lifecycle, Origin
 from api.problems import Problem
+from api.schemas import ExtensionCreate
 from core.clock import Clock
 from core.settings import Settings
 from db import assignments
 from tests.db.factories import make_state
-from workflows.assignment import AssignmentWorkflow
-from workflows.types import ExtendInput
 
 
 class Run:
@@ -67,8 +66,8 @@ async def test_a_change_during_continue_as_new_reaches_the_next_run(pool, unique
     await assignments.upsert_state(pool, state, "run-1")
     handle = Handle(state, WorkflowExecutionStatus.RUNNING, fail=1)
 
-    answer = await lifecycle(pool, handle).change(
-        unique_id, AssignmentWorkflow.extend, ExtendInput(new_end_date=date(2027, 9, 30))
+    answer = await lifecycle(pool, handle).extend(
+        unique_id, ExtensionCreate(new_end_date=date(2027, 9, 30)), Origin("contracting")
     )
 
     assert handle.sent == 2 and answer.workflow.run_id == "run-2"
@@ -80,8 +79,8 @@ async def test_a_change_to_an_ended_assignment_is_409(pool, unique_id) -> None:
     handle = Handle(state, WorkflowExecutionStatus.COMPLETED, fail=1)
 
     with pytest.raises(Problem) as refused:
-        await lifecycle(pool, handle).change(
-            unique_id, AssignmentWorkflow.extend, ExtendInput(new_end_date=date(2027, 9, 30))
+        await lifecycle(pool, handle).extend(
+            unique_id, ExtensionCreate(new_end_date=date(2027, 9, 30)), Origin("contracting")
         )
 
     assert refused.value.status == 409 and handle.sent == 1

@@ -1,19 +1,22 @@
-"""What the API does with an assignment, shared by the REST routes and POST /v1/events.
+"""The Lifecycle service: the one owner of what can be done to an assignment. The REST routes,
+the operator UI's forms and POST /v1/events are thin callers of it.
 
 - create: PostgreSQL's record decides (insert the row with the request's hash, then start the
   workflow idempotently by id), so a repeat is recognised however long ago the workflow closed;
 - read: live from the workflow's query, from the read model when the workflow is closed, gone
   (retention) or not answering;
-- change: a workflow Update, whose validator's refusal becomes 409/404/422 synchronously.
+- the contract changes (`extend`, `terminate`, `cancel`, `amend`, `decide_renewal`,
+  `complete_task`): the checks a schema cannot make (the tool catalogue, a date against the
+  deployment's today), then a workflow Update, whose validator's refusal becomes 409/404/422
+  synchronously. An `Origin` says who sends the change and how its refusals are worded.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import asyncpg
@@ -21,42 +24,44 @@ import structlog
 from temporalio.client import (
     Client,
     RPCTimeoutOrCancelledError,
-    WorkflowExecutionStatus,
     WorkflowQueryFailedError,
     WorkflowQueryRejectedError,
-    WorkflowUpdateFailedError,
-    WorkflowUpdateStage,
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.problems import ASSIGNMENT_ENDED, CONFLICT, UNAVAILABLE, Problem, invalid
-from api.schemas import AssignmentCreate, AssignmentPublic, TimelineItem, WorkflowRef
+from api import updates
+from api.problems import CONFLICT, UNAVAILABLE, Problem, invalid
+from api.schemas import (
+    AmendmentCreate,
+    AssignmentCreate,
+    AssignmentPublic,
+    CancellationCreate,
+    ExtensionCreate,
+    RenewalDecisionCreate,
+    TaskCompletion,
+    TerminationCreate,
+    TimelineItem,
+    WorkflowRef,
+)
 from core.clock import Clock
 from core.settings import Settings
 from db import assignments, timeline
 from workflows.assignment import AssignmentWorkflow
 from workflows.types import (
     CLOSED_PHASES,
-    REFUSED_CONFLICT,
-    REFUSED_INVALID,
-    REFUSED_NOT_FOUND,
     AssignmentState,
     AssignmentWorkflowInput,
     ClockSpec,
+    SubmitFeedbackInput,
     workflow_id_for,
 )
 
 log = structlog.get_logger("api")
 
 QUERY_TIMEOUT = timedelta(seconds=5)
-UPDATE_TIMEOUT = timedelta(seconds=60)
-# A change that meets the moment a run hands over to the next term is sent again to the new run.
-CHANGE_ATTEMPTS = 3
 START_TIMEOUT = timedelta(seconds=10)
-
-_REFUSALS = {REFUSED_CONFLICT: 409, REFUSED_NOT_FOUND: 404, REFUSED_INVALID: 422}
 
 PLANNED_SUMMARIES = {
     "onboarding": "Onboarding: welcome, kick-off invitation and tool access",
@@ -82,8 +87,26 @@ def request_hash(body: AssignmentCreate) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _update_name(update: Any) -> str:
-    return getattr(update, "__name__", str(update))
+@dataclass(frozen=True)
+class Origin:
+    """Who sends a change, and how its refusals are answered."""
+
+    actor: str
+    # An unknown assignment: 404 on REST and in the UI; 409 for an event, so its sender retries.
+    missing: int = 404
+    # Where the invalid fields are: "" for a body or a form, "data." inside an event.
+    field_prefix: str = ""
+    # Makes a retried delivery apply once (Temporal deduplicates an Update id within a run).
+    update_id: str | None = None
+
+    def field(self, name: str) -> str:
+        return f"{self.field_prefix}{name}"
+
+    @property
+    def loc(self) -> tuple[str, ...]:
+        return (
+            ("body", *self.field_prefix.rstrip(".").split(".")) if self.field_prefix else ("body",)
+        )
 
 
 @dataclass
@@ -280,85 +303,89 @@ class Lifecycle:
             raise Problem(missing, f"no assignment {assignment_id!r}")
         return row
 
-    # ------------------------------------------------------------------------- change
+    # ------------------------------------------------------------------ the changes
+
+    async def extend(
+        self, assignment_id: str, body: ExtensionCreate, origin: Origin
+    ) -> AssignmentPublic:
+        update = body.to_input(origin.actor)
+        return await self.change(
+            assignment_id, AssignmentWorkflow.extend, update, origin, "new_end_date"
+        )
+
+    async def terminate(
+        self, assignment_id: str, body: TerminationCreate, origin: Origin
+    ) -> AssignmentPublic:
+        await self._not_before_today(assignment_id, body.effective_date, "effective_date", origin)
+        update = body.to_input(origin.actor)
+        return await self.change(
+            assignment_id, AssignmentWorkflow.terminate, update, origin, "effective_date"
+        )
+
+    async def cancel(
+        self, assignment_id: str, body: CancellationCreate, origin: Origin
+    ) -> AssignmentPublic:
+        update = body.to_input(origin.actor)
+        return await self.change(assignment_id, AssignmentWorkflow.cancel, update, origin)
+
+    async def amend(
+        self, assignment_id: str, body: AmendmentCreate, origin: Origin
+    ) -> AssignmentPublic:
+        self.check_tools(body.tools, loc=origin.loc)
+        update = body.to_input(origin.actor)
+        return await self.change(assignment_id, AssignmentWorkflow.amend, update, origin)
+
+    async def decide_renewal(
+        self, assignment_id: str, body: RenewalDecisionCreate, origin: Origin
+    ) -> AssignmentPublic:
+        update = body.to_input(origin.actor)
+        return await self.change(
+            assignment_id, AssignmentWorkflow.decide_renewal, update, origin, "new_end_date"
+        )
+
+    async def complete_task(
+        self, assignment_id: str, task_id: str, origin: Origin
+    ) -> AssignmentPublic:
+        update = TaskCompletion().to_input(task_id, origin.actor)
+        return await self.change(assignment_id, AssignmentWorkflow.complete_task, update, origin)
+
+    async def submit_feedback(
+        self, assignment_id: str, rating: int | None, origin: Origin
+    ) -> AssignmentPublic:
+        """The freelancer's exit feedback is in (the form has stored it): the workflow may now
+        complete the assignment."""
+        update = SubmitFeedbackInput(rating=rating, actor=origin.actor)
+        return await self.change(assignment_id, AssignmentWorkflow.submit_feedback, update, origin)
+
+    async def _not_before_today(
+        self, assignment_id: str, day: date, field: str, origin: Origin
+    ) -> None:
+        """A date that must be today or later, in the assignment's timezone (422 otherwise)."""
+        timezone = await self.timezone_of(assignment_id, missing=origin.missing)
+        today = self.clock.today(timezone)
+        if day < today:
+            raise invalid(origin.field(field), f"must be today ({today}) or later")
 
     async def change(
         self,
         assignment_id: str,
         update: Any,
         input: Any,
-        *,
-        missing: int = 404,
+        origin: Origin,
         invalid_field: str | None = None,
-        update_id: str | None = None,
     ) -> AssignmentPublic:
-        """Sends the Update and answers with the assignment as it is after it.
-
-        `missing` is the status for an unknown assignment (404 on REST; 409 for events, so the
-        sender retries). `update_id` makes a retried delivery apply once (Temporal deduplicates
-        an Update id within a run).
-        """
+        """Sends the Update and answers with the assignment as it is after it; a refusal of the
+        workflow's validator names `invalid_field` when it is about that field."""
+        missing, update_id = origin.missing, origin.update_id
+        if invalid_field:
+            invalid_field = origin.field(invalid_field)
         row = await self._row(assignment_id, missing=missing)
-        handle = self.temporal.get_workflow_handle(workflow_id_for(assignment_id))
-        name = _update_name(update)
-        for attempt in range(CHANGE_ATTEMPTS):
-            try:
-                async with asyncio.timeout(UPDATE_TIMEOUT.total_seconds()):
-                    update_handle = await handle.start_update(
-                        update,
-                        input,
-                        wait_for_stage=WorkflowUpdateStage.COMPLETED,
-                        id=update_id,
-                        rpc_timeout=UPDATE_TIMEOUT,
-                    )
-                    state = await update_handle.result(rpc_timeout=UPDATE_TIMEOUT)
-                break
-            except WorkflowUpdateFailedError as exc:
-                raise self._refusal(exc, invalid_field) from exc
-            except RPCError as exc:
-                if exc.status != RPCStatusCode.NOT_FOUND:
-                    log.warning(
-                        "workflow update failed", assignment_id=assignment_id, error=str(exc)
-                    )
-                    raise self._unavailable() from exc
-                # The run ended: for good, or into its next term (continue-as-new) just now.
-                if attempt + 1 == CHANGE_ATTEMPTS or not await self._running(handle):
-                    raise Problem(409, "the assignment has ended", type=ASSIGNMENT_ENDED) from exc
-            except (RPCTimeoutOrCancelledError, TimeoutError) as exc:
-                log.warning("workflow update timed out", assignment_id=assignment_id, update=name)
-                raise self._unavailable() from exc
-        run_id = update_handle.workflow_run_id or row["workflow_run_id"]
-        if not isinstance(state, AssignmentState):
-            state = AssignmentState.model_validate(state)
-        log.info("assignment changed", assignment_id=assignment_id, update=name)
-        return self.public(state, run_id)
-
-    @staticmethod
-    async def _running(handle: Any) -> bool:
-        """Whether the assignment's workflow has a running run (a new term's, after a change)."""
-        try:
-            description = await handle.describe()
-        except RPCError:
-            return False
-        return bool(description.status == WorkflowExecutionStatus.RUNNING)
-
-    @staticmethod
-    def _refusal(exc: WorkflowUpdateFailedError, invalid_field: str | None) -> Problem:
-        cause = exc.cause
-        if isinstance(cause, ApplicationError) and cause.type in _REFUSALS:
-            status = _REFUSALS[cause.type]
-            if status == 422 and invalid_field:
-                return invalid(invalid_field, cause.message)
-            return Problem(status, cause.message, type=CONFLICT if status == 409 else "about:blank")
-        # Not a validator's refusal: the handler itself failed. Nothing of it is the client's.
-        log.error("workflow update failed", error=repr(cause))
-        return Problem(500, "the change could not be applied; it has been logged")
-
-    @staticmethod
-    def _unavailable() -> Problem:
-        return Problem(
-            503,
-            "the lifecycle did not answer in time; repeat the request",
-            type=UNAVAILABLE,
-            headers={"Retry-After": "5"},
+        state, run_id = await updates.send(
+            self.temporal,
+            assignment_id,
+            update,
+            input,
+            invalid_field=invalid_field,
+            update_id=update_id,
         )
+        return self.public(state, run_id or row["workflow_run_id"])
