@@ -29,127 +29,37 @@ Membership (PATCH on the group, no version condition: a membership change commut
     when the provider cannot filter on members), then PATCHes `active: false`; a 404 there (the
     user already deleted) is success. A grant PATCHes `active: true` when the user is inactive.
 
-Stale versions: a PATCH answered 412 re-reads the resource and is sent again on its fresh
-version (`If-Match`), at most `PRECONDITION_RETRIES` times within the call; then it fails as a
-transient error (the resource is busy: the activity's next attempt starts over).
-
-Failures: 408, 429, 5xx (except 501), timeouts and connection errors raise `ScimUnavailable`, an
-ordinary exception that Temporal's retry policy retries with backoff; nothing here loops on them.
-Any other refusal (401, 403, 400 other than the tolerated ones, 404 on what must exist, 501) or an
-answer that is not SCIM raises a non-retryable `ApplicationError` of type `ProviderRejected`;
-a freelancer the provider's models refuse (an email that is no address) raises `InvalidInput`.
-Every step is idempotent, so the whole call can be repeated after a failure at any point.
-
-The HTTP client is httpx: scim2-client 0.13 ships a network engine for `httpx2` only, and
-`_HttpxScimClient` fits its asynchronous client to the httpx the project already uses.
+The requests themselves, and how the provider's answers become retries or permanent failures,
+are in activities/scim/client.py. Every step is idempotent, so the whole call can be repeated
+after a failure at any point.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Iterable
-from datetime import UTC, datetime
-from typing import Any, TypeVar, cast
+from collections.abc import Iterable
+from typing import cast
 
-import httpx
 from pydantic import ValidationError
-from scim2_client import (
-    BaseAsyncSCIMClient,
-    RequestNetworkException,
-    SCIMClientException,
-)
-from scim2_models import (
-    Email,
-    Group,
-    ListResponse,
-    Name,
-    Resource,
-    SCIMException,
-    ScimProvider,
-    User,
-)
+from scim2_models import Email, Group, Name, User
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.scim.client import (
+    DEFAULT_TIMEOUT,
+    PRECONDITION_RETRIES,
+    ScimAnswer,
+    ScimClient,
+    ScimUnavailable,
+)
 from core.errors import INVALID_INPUT, PROVIDER_REJECTED
 from core.settings import Settings
 from workflows.types import Person
-
-PRECONDITION_RETRIES = 3
-PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-DEFAULT_TIMEOUT = 15.0  # seconds per request; the activity's start-to-close is two minutes
-
-T = TypeVar("T")
-R = TypeVar("R", bound=Resource[Any])
-
-
-class ScimUnavailable(Exception):
-    """A transient failure of the SCIM provider: the activity is retried by Temporal."""
-
-
-class _Answer(Exception):
-    """A SCIM request answered with an error status (what the steps decide on)."""
-
-    def __init__(self, what: str, status: int, scim_type: str, detail: str) -> None:
-        super().__init__(f"{what}: {status}{f' {scim_type}' if scim_type else ''} {detail}".strip())
-        self.status = status
-        self.scim_type = scim_type
-
-    @property
-    def transient(self) -> bool:
-        # 412 here: still stale after PRECONDITION_RETRIES fresh reads (a busy resource).
-        return self.status in (408, 412, 429) or (self.status >= 500 and self.status != 501)
-
-    def failure(self) -> Exception:
-        if self.transient:
-            return ScimUnavailable(str(self))
-        return ApplicationError(
-            f"the SCIM provider refused {self}", type=PROVIDER_REJECTED, non_retryable=True
-        )
-
-
-class _HttpxScimClient(BaseAsyncSCIMClient):
-    """scim2-client's asynchronous client over an `httpx.AsyncClient`."""
-
-    def __init__(self, client: httpx.AsyncClient, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.client = client
-
-    def _stays_under_base_url(self, endpoint: str) -> bool:
-        base = self.client.base_url
-        try:
-            url = self.client.build_request("GET", endpoint).url
-        except httpx.InvalidURL:
-            return False
-        return (
-            url.scheme == base.scheme
-            and url.netloc == base.netloc
-            and url.raw_path.startswith(base.raw_path)
-        )
-
-    def _parse_json(self, response: Any) -> Any:
-        return cast(httpx.Response, response).json()
-
-    async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        try:
-            return await self.client.request(method, url, **kwargs)
-        except httpx.RequestError as exc:
-            error = RequestNetworkException()
-            error.add_note(repr(exc))
-            raise error from exc
 
 
 def _literal(value: str) -> str:
     """A string as a SCIM filter value (a JSON string)."""
     return json.dumps(value, ensure_ascii=False)
-
-
-def _oldest_first(resources: Iterable[R]) -> list[R]:
-    def key(r: R) -> tuple[datetime, str]:
-        created = r.meta.created if r.meta and r.meta.created else None
-        return (created or datetime.max.replace(tzinfo=UTC), r.id or "")
-
-    return sorted(resources, key=key)
 
 
 def _user_for(assignment_id: str, person: Person) -> User:
@@ -185,11 +95,7 @@ class ScimProvisioner:
         *,
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self._http = httpx.AsyncClient(
-            base_url=base_url, headers=headers, timeout=httpx.Timeout(timeout)
-        )
-        self._scim = _HttpxScimClient(self._http, provider=ScimProvider(models=[User, Group]))
+        self._scim = ScimClient(base_url, token, timeout=timeout)
         self._catalogue = list(dict.fromkeys(catalogue))
 
     @classmethod
@@ -199,7 +105,7 @@ class ScimProvisioner:
         return cls(settings.scim_url, settings.scim_token, settings.tools)
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        await self._scim.aclose()
 
     async def apply(
         self,
@@ -218,7 +124,7 @@ class ScimProvisioner:
                     await self._remove_member(tool, user_id)
             else:
                 await self._deactivate(assignment_id, revoke)
-        except _Answer as answer:
+        except ScimAnswer as answer:
             raise answer.failure() from answer
 
     # ------------------------------------------------------------------ the user
@@ -227,9 +133,9 @@ class ScimProvisioner:
         user = await self._find_user(assignment_id)
         if user is None:
             try:
-                user = await self._create(_user_for(assignment_id, freelancer), "create user")
+                user = await self._scim.create(_user_for(assignment_id, freelancer), "create user")
                 self._log("created SCIM user %s", user.id, assignment_id=assignment_id)
-            except _Answer as answer:
+            except ScimAnswer as answer:
                 if answer.status != 409:
                     raise
                 user = await self._find_user(assignment_id) or await self._welcome_back(
@@ -246,7 +152,7 @@ class ScimProvisioner:
         """The account of a freelancer who worked here before (the userName is theirs): an
         inactive one is taken over for this assignment, so a returning freelancer gets their
         own account back; an active one belongs to an assignment still running."""
-        users = await self._search(
+        users = await self._scim.search(
             User, "find user by userName", {"filter": f"userName eq {_literal(freelancer.email)}"}
         )
         if not users:
@@ -264,7 +170,7 @@ class ScimProvisioner:
                 non_retryable=True,
             )
         operation = {"op": "replace", "path": "externalId", "value": assignment_id}
-        if not await self._patch(User, cast(str, user.id), operation, "take over user"):
+        if not await self._scim.patch(User, cast(str, user.id), operation, "take over user"):
             raise ScimUnavailable(f"the account of {freelancer.email} vanished; look again")
         self._log(
             "welcomed back SCIM user %s (was %s)",
@@ -275,7 +181,7 @@ class ScimProvisioner:
         return user
 
     async def _find_user(self, assignment_id: str) -> User | None:
-        users = await self._search(
+        users = await self._scim.search(
             User, "find user", {"filter": f"externalId eq {_literal(assignment_id)}"}
         )
         if len(users) > 1:
@@ -290,7 +196,7 @@ class ScimProvisioner:
     async def _set_active(self, user_id: str, active: bool) -> bool:
         """False when the user is gone."""
         operation = {"op": "replace", "path": "active", "value": active}
-        return await self._patch(User, user_id, operation, "set user active")
+        return await self._scim.patch(User, user_id, operation, "set user active")
 
     async def _deactivate(self, assignment_id: str, revoke: list[str]) -> None:
         user = await self._find_user(assignment_id)
@@ -309,7 +215,7 @@ class ScimProvisioner:
     # ------------------------------------------------------------------ the groups
 
     async def _groups_named(self, tool: str) -> list[Group]:
-        groups = await self._search(
+        groups = await self._scim.search(
             Group,
             f"find group {tool}",
             {"filter": f"displayName eq {_literal(tool)}", "excludedAttributes": ["members"]},
@@ -321,9 +227,9 @@ class ScimProvisioner:
         groups = await self._groups_named(tool)
         if not groups:
             try:
-                created = await self._create(Group(display_name=tool), f"create group {tool}")
+                created = await self._scim.create(Group(display_name=tool), f"create group {tool}")
                 self._log("created SCIM group %s (%s)", tool, created.id)
-            except _Answer as answer:
+            except ScimAnswer as answer:
                 if answer.status != 409:  # 409: created meanwhile, found below
                     raise
             # Read again: a concurrent create may have made an older group of the same name.
@@ -340,7 +246,9 @@ class ScimProvisioner:
         oldest). A duplicate that holds members is left, with a warning."""
         for group in younger:
             group_id = cast(str, group.id)
-            found = await self._read(Group, group_id, f"read duplicate group {tool}", members=True)
+            found = await self._scim.read(
+                Group, group_id, f"read duplicate group {tool}", members=True
+            )
             if found is None:
                 continue
             if found.members:
@@ -348,19 +256,19 @@ class ScimProvisioner:
                     "SCIM group %s (%s) duplicates an older one", tool, group_id
                 )
                 continue
-            await self._delete(Group, group_id, f"delete duplicate group {tool}")
+            await self._scim.delete(Group, group_id, f"delete duplicate group {tool}")
             self._log("deleted duplicate SCIM group %s (%s)", tool, group_id)
 
     async def _groups_holding(self, user_id: str, revoke: list[str]) -> list[Group]:
         """The catalogue groups (and the revoked tools' groups) that hold the user."""
         names = set(self._catalogue) | set(revoke)
         try:
-            groups = await self._search(
+            groups = await self._scim.search(
                 Group,
                 "find the user's groups",
                 {"filter": f"members[value eq {_literal(user_id)}]", "attributes": ["displayName"]},
             )
-        except _Answer as answer:
+        except ScimAnswer as answer:
             if answer.transient or answer.status not in (400, 403, 501):
                 raise
             # No filtering on members here: every catalogue group, one by one.
@@ -372,9 +280,9 @@ class ScimProvisioner:
         for _ in range(PRECONDITION_RETRIES):
             group = await self._group_for(tool)
             try:
-                if await self._patch(Group, cast(str, group.id), operation, f"add to {tool}"):
+                if await self._scim.patch(Group, cast(str, group.id), operation, f"add to {tool}"):
                     return
-            except _Answer as answer:
+            except ScimAnswer as answer:
                 if answer.status == 409:  # already a member
                     return
                 raise
@@ -388,104 +296,13 @@ class ScimProvisioner:
     async def _remove_from(self, group: Group, user_id: str) -> None:
         operation = {"op": "remove", "path": f"members[value eq {_literal(user_id)}]"}
         try:
-            await self._patch(
+            await self._scim.patch(
                 Group, cast(str, group.id), operation, f"remove from {group.display_name}"
             )
-        except _Answer as answer:
+        except ScimAnswer as answer:
             if answer.status == 400 and answer.scim_type == "noTarget":  # not a member
                 return
             raise
-
-    # ------------------------------------------------------------------ requests
-
-    async def _patch(
-        self, model: type[R], resource_id: str, operation: dict[str, Any], what: str
-    ) -> bool:
-        """Sends one PATCH; False when the resource is gone (404). A 412 re-reads the resource
-        and sends the PATCH again on its fresh version, at most PRECONDITION_RETRIES times."""
-        patch = {"schemas": [PATCH_OP], "Operations": [operation]}
-        headers: dict[str, str] = {}
-        for attempt in range(PRECONDITION_RETRIES + 1):
-            try:
-                await self._call(
-                    what,
-                    self._client.modify(
-                        model, resource_id, patch, expected_status_codes=None, headers=headers
-                    ),
-                )
-                return True
-            except _Answer as answer:
-                if answer.status == 404:
-                    return False
-                if answer.status != 412 or attempt == PRECONDITION_RETRIES:
-                    raise
-            fresh = await self._read(model, resource_id, f"{what} (read again)")
-            if fresh is None:
-                return False
-            version = fresh.meta.version if fresh.meta else None
-            headers = {"If-Match": version} if version else {}
-        raise AssertionError("unreachable")
-
-    async def _read(
-        self, model: type[R], resource_id: str, what: str, *, members: bool = False
-    ) -> R | None:
-        """The resource (a group without its members unless asked), or None when it is gone."""
-        params = {"excludedAttributes": ["members"]} if model is Group and not members else None
-        try:
-            found = await self._call(
-                what,
-                self._client.query(model, resource_id, params, expected_status_codes=None),
-            )
-        except _Answer as answer:
-            if answer.status == 404:
-                return None
-            raise
-        return cast(R, found)
-
-    async def _search(self, model: type[R], what: str, params: dict[str, Any]) -> list[R]:
-        """The resources a search finds, oldest first (one page: the filters here match few)."""
-        found = await self._call(
-            what, self._client.query(model, params, expected_status_codes=None)
-        )
-        return _oldest_first(cast(ListResponse[R], found).resources or [])
-
-    async def _create(self, resource: R, what: str) -> R:
-        created = await self._call(what, self._client.create(resource, expected_status_codes=None))
-        return cast(R, created)
-
-    async def _delete(self, model: type[R], resource_id: str, what: str) -> None:
-        try:
-            await self._call(
-                what, self._client.delete(model, resource_id, expected_status_codes=None)
-            )
-        except _Answer as answer:
-            if answer.status != 404:  # already gone
-                raise
-
-    @property
-    def _client(self) -> Any:
-        # scim2-client's overloads do not follow a model passed as a variable.
-        return self._scim
-
-    async def _call(self, what: str, request: Awaitable[T]) -> T:
-        """Awaits a scim2-client request: an error answer becomes an `_Answer`, no answer a
-        `ScimUnavailable`, an answer that is not SCIM a permanent `ProviderRejected`."""
-        try:
-            return await request
-        except RequestNetworkException as exc:
-            cause = exc.__cause__
-            raise ScimUnavailable(f"{what}: {cause!r}" if cause else what) from exc
-        except SCIMException as exc:
-            raise _Answer(what, int(exc.status), exc.scim_type or "", exc.detail) from exc
-        except SCIMClientException as exc:
-            status = getattr(exc.source, "status_code", None)
-            if isinstance(status, int) and not 200 <= status < 300:
-                raise _Answer(what, status, "", str(exc)) from exc
-            raise ApplicationError(
-                f"{what}: the SCIM provider's answer is not SCIM: {exc}",
-                type=PROVIDER_REJECTED,
-                non_retryable=True,
-            ) from exc
 
     @staticmethod
     def _log(message: str, *args: object, assignment_id: str | None = None) -> None:
