@@ -6,7 +6,7 @@
     POST /assignments/{id}/termination                  admin (contract change): end early
     POST /assignments/{id}/cancellation                 admin (contract change): cancel
 
-Every action is the API's: the same input schema (api/schemas.py) and the same change of the
+Every action is the API's: the same input schema (api/schemas/) and the same change of the
 Lifecycle service (api/lifecycle.py), with its checks. The form's own checks only say early what
 a field lacks. A refusal (409, 422, …) re-renders the page with its reason next to the form and
 that status; a success redirects back (303) with a flash. The roles are the contract's

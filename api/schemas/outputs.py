@@ -1,0 +1,178 @@
+"""What the API answers: the assignment as the contract shows it, lists, the timeline, the clock."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import (
+    BaseModel,
+    Field,
+)
+
+from workflows.types import (
+    AssignmentState,
+    Person,
+    Phase,
+)
+
+# -------------------------------------------------------------------------------- output
+
+
+class PersonOut(BaseModel):
+    name: str
+    email: str
+
+
+class TeamEventOut(BaseModel):
+    title: str
+    rrule: str
+    start_time: str
+    duration_minutes: int
+
+
+class TransitionOut(BaseModel):
+    kind: str
+    at: datetime
+
+
+class PendingDecisionOut(BaseModel):
+    kind: Literal["renewal"] = "renewal"
+    due: datetime
+
+
+class TaskOut(BaseModel):
+    task_id: str
+    title: str
+    phase: Literal["onboarding", "offboarding"]
+    done: bool
+    done_at: datetime | None = None
+
+
+class AccessOut(BaseModel):
+    tool: str
+    status: Literal["pending", "granted", "revoked"]
+    since: datetime
+
+
+class WorkflowRef(BaseModel):
+    workflow_id: str
+    run_id: str | None = None
+    ui_url: str | None = Field(
+        default=None, description="The workflow's history in the Temporal UI"
+    )
+
+
+class AssignmentPublic(BaseModel):
+    """The assignment as returned (the contract's shape, plus the rest of the create body)."""
+
+    assignment_id: str
+    phase: Phase
+    freelancer: PersonOut
+    manager: PersonOut
+    team: str
+    role: str
+    purpose: str
+    start_date: date
+    end_date: date
+    timezone: str
+    term: int
+    next_transition: TransitionOut | None
+    pending_decision: PendingDecisionOut | None
+    tasks: list[TaskOut]
+    access: list[AccessOut]
+    workflow: WorkflowRef
+    tools: list[str]
+    language: str
+    buddy: PersonOut | None = None
+    hr_contact: PersonOut | None = None
+    team_events: list[TeamEventOut] = Field(default_factory=list)
+
+    @classmethod
+    def from_state(cls, state: AssignmentState, workflow: WorkflowRef) -> AssignmentPublic:
+        a = state.assignment
+
+        def person(p: Person | None) -> PersonOut | None:
+            return PersonOut(name=p.name, email=p.email) if p else None
+
+        return cls(
+            assignment_id=a.assignment_id,
+            phase=state.phase,
+            freelancer=PersonOut(name=a.freelancer.name, email=a.freelancer.email),
+            manager=PersonOut(name=a.manager.name, email=a.manager.email),
+            team=a.team,
+            role=a.role,
+            purpose=a.purpose,
+            start_date=a.start_date,
+            end_date=a.end_date,
+            timezone=a.timezone,
+            term=state.term,
+            next_transition=TransitionOut(
+                kind=state.next_transition.kind, at=state.next_transition.at
+            )
+            if state.next_transition
+            else None,
+            pending_decision=PendingDecisionOut(due=state.pending_decision.due)
+            if state.pending_decision
+            else None,
+            tasks=[
+                TaskOut(
+                    task_id=t.task_id, title=t.title, phase=t.phase, done=t.done, done_at=t.done_at
+                )
+                for t in state.tasks
+            ],
+            access=[
+                AccessOut(tool=x.tool, status=x.status.value, since=x.since) for x in state.access
+            ],
+            workflow=workflow,
+            tools=list(a.tools),
+            language=a.language,
+            buddy=person(a.buddy),
+            hr_contact=person(a.hr_contact),
+            team_events=[
+                TeamEventOut(
+                    title=e.title,
+                    rrule=e.rrule,
+                    start_time=e.start_time,
+                    duration_minutes=e.duration_minutes,
+                )
+                for e in a.team_events
+            ],
+        )
+
+
+class AssignmentList(BaseModel):
+    items: list[AssignmentPublic]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end"
+    )
+
+
+class TimelineItem(BaseModel):
+    at: datetime
+    kind: str
+    summary: str
+    actor: str
+    planned: bool = False
+
+
+class ClockOut(BaseModel):
+    now: datetime = Field(description="Assignment time, UTC")
+    today: date = Field(description="The calendar date of `now` in `timezone`")
+    speed: float = Field(description="Seconds of assignment time per real second")
+    timezone: str = "UTC"
+    start: datetime | None = Field(
+        default=None,
+        description="What the clock showed at its anchor (LIFECYCLE_CLOCK_START), for tests and"
+        " demos; null when it shows the wall time",
+    )
+    anchor: datetime = Field(description="The real instant of the deployment's first start")
+
+
+class EventAccepted(BaseModel):
+    id: str
+    status: Literal["accepted", "duplicate"]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    checks: dict[str, str] = Field(default_factory=dict)
