@@ -26,19 +26,15 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from core.clock import Clock
-    from workflows import checklists, policy
+    from workflows import checklists, policy, rules
     from workflows.types import (
         CLOSED_PHASES,
-        MAX_TERM_DAYS,
         PUBLISH,
         RECORD,
-        REFUSED_CONFLICT,
-        REFUSED_INVALID,
-        REFUSED_NOT_FOUND,
         SEND_MAIL,
         SYNC_ACCESS,
         AccessStatus,
@@ -69,10 +65,6 @@ with workflow.unsafe.imports_passed_through():
 
 QUICK = timedelta(seconds=30)
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=2))
-
-
-def _refuse(kind: str, reason: str) -> ApplicationError:
-    return ApplicationError(reason, type=kind, non_retryable=True)
 
 
 @workflow.defn
@@ -333,22 +325,7 @@ class AssignmentWorkflow:
 
     @extend.validator
     def _validate_extend(self, input: ExtendInput) -> None:
-        self._refuse_if_ended()
-        if self._state.terminated:
-            raise _refuse(REFUSED_CONFLICT, "the assignment has been terminated")
-        end = self._state.assignment.end_date
-        if input.new_end_date <= end:
-            raise _refuse(
-                REFUSED_CONFLICT, f"new_end_date must be after the current end date {end}"
-            )
-        self._refuse_far_end(input.new_end_date)
-
-    def _refuse_far_end(self, new_end: date) -> None:
-        limit = self._today() + timedelta(days=MAX_TERM_DAYS)
-        if new_end > limit:
-            raise _refuse(
-                REFUSED_INVALID, f"a term runs at most {MAX_TERM_DAYS} days: end by {limit}"
-            )
+        rules.check_extend(self._state, input, self._today())
 
     @workflow.update
     async def terminate(self, input: TerminateInput) -> AssignmentState:
@@ -379,16 +356,7 @@ class AssignmentWorkflow:
 
     @terminate.validator
     def _validate_terminate(self, input: TerminateInput) -> None:
-        self._refuse_if_ended()
-        today = self._today()
-        if input.effective_date < today:
-            raise _refuse(REFUSED_INVALID, f"effective_date must be today ({today}) or later")
-        end = self._state.assignment.end_date
-        if input.effective_date > end:
-            raise _refuse(
-                REFUSED_INVALID,
-                f"effective_date is after the end date {end}: nothing to end early",
-            )
+        rules.check_terminate(self._state, input, self._today())
 
     @workflow.update
     async def cancel(self, input: CancelInput) -> AssignmentState:
@@ -412,13 +380,7 @@ class AssignmentWorkflow:
 
     @cancel.validator
     def _validate_cancel(self, input: CancelInput) -> None:
-        self._refuse_if_ended()
-        start = self._state.assignment.start_date
-        if self._state.phase not in (Phase.SCHEDULED, Phase.ONBOARDING) or self._today() >= start:
-            raise _refuse(
-                REFUSED_CONFLICT,
-                f"the assignment started on {start}: terminate it instead of cancelling",
-            )
+        rules.check_cancel(self._state, input, self._today())
 
     @workflow.update
     async def amend(self, input: AmendInput) -> AssignmentState:
@@ -448,13 +410,7 @@ class AssignmentWorkflow:
 
     @amend.validator
     def _validate_amend(self, input: AmendInput) -> None:
-        self._refuse_if_ended()
-        if self._state.phase is Phase.OFFBOARDING:
-            raise _refuse(REFUSED_CONFLICT, "the assignment is being offboarded")
-        if all(v is None for v in (input.role, input.team, input.manager, input.tools)):
-            raise _refuse(REFUSED_INVALID, "name at least one of role, team, manager, tools")
-        if input.tools is not None and len(set(input.tools)) != len(input.tools):
-            raise _refuse(REFUSED_INVALID, "tools must not repeat a name")
+        rules.check_amend(self._state, input)
 
     @workflow.update
     async def decide_renewal(self, input: DecideRenewalInput) -> AssignmentState:
@@ -503,18 +459,7 @@ class AssignmentWorkflow:
 
     @decide_renewal.validator
     def _validate_decide_renewal(self, input: DecideRenewalInput) -> None:
-        self._refuse_if_ended()
-        if self._state.pending_decision is None:
-            raise _refuse(REFUSED_CONFLICT, "no renewal decision is pending")
-        if input.decision == "renew":
-            end = self._state.assignment.end_date
-            if input.new_end_date is None:
-                raise _refuse(REFUSED_INVALID, "a renewal needs new_end_date")
-            if input.new_end_date <= end:
-                raise _refuse(
-                    REFUSED_CONFLICT, f"new_end_date must be after the current end date {end}"
-                )
-            self._refuse_far_end(input.new_end_date)
+        rules.check_decide_renewal(self._state, input, self._today())
 
     @workflow.update
     async def complete_task(self, input: CompleteTaskInput) -> AssignmentState:
@@ -529,12 +474,7 @@ class AssignmentWorkflow:
 
     @complete_task.validator
     def _validate_complete_task(self, input: CompleteTaskInput) -> None:
-        self._refuse_if_ended()
-        task = next((t for t in self._state.tasks if t.task_id == input.task_id), None)
-        if task is None:
-            raise _refuse(REFUSED_NOT_FOUND, f"no task {input.task_id!r} on this assignment")
-        if task.done:
-            raise _refuse(REFUSED_CONFLICT, f"task {input.task_id!r} is already done")
+        rules.check_complete_task(self._state, input)
 
     @workflow.update
     async def submit_feedback(self, input: SubmitFeedbackInput) -> AssignmentState:
@@ -550,11 +490,7 @@ class AssignmentWorkflow:
 
     @submit_feedback.validator
     def _validate_submit_feedback(self, input: SubmitFeedbackInput) -> None:
-        self._refuse_if_ended()
-        if self._state.phase is not Phase.OFFBOARDING:
-            raise _refuse(REFUSED_CONFLICT, "exit feedback is asked for only during offboarding")
-        if self._state.feedback_received_at is not None:
-            raise _refuse(REFUSED_CONFLICT, "exit feedback was already received")
+        rules.check_submit_feedback(self._state, input)
 
     @workflow.query
     def get_state(self) -> AssignmentState:
@@ -663,10 +599,6 @@ class AssignmentWorkflow:
         view.planned = [Transition(kind=s.kind.value, at=s.at) for s in self._upcoming()]
         view.next_transition = view.planned[0] if view.planned else None
         return view
-
-    def _refuse_if_ended(self) -> None:
-        if self._state.phase in CLOSED_PHASES:
-            raise _refuse(REFUSED_CONFLICT, f"the assignment has ended ({self._state.phase})")
 
     def _update_key(self, what: str) -> str:
         info = workflow.current_update_info()

@@ -1,0 +1,117 @@
+"""Which contract change the workflow accepts, given the assignment as it is now: the refusals
+of its Update validators, as pure functions (tested without Temporal).
+
+A refusal is an `ApplicationError` whose `type` (REFUSED_CONFLICT, REFUSED_NOT_FOUND,
+REFUSED_INVALID) the API turns into 409, 404 or 422; a validator raises it before anything is
+written to the workflow's history. "Today" is the assignment's local date on the deployment clock.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from temporalio.exceptions import ApplicationError
+
+from workflows.types import (
+    CLOSED_PHASES,
+    MAX_TERM_DAYS,
+    REFUSED_CONFLICT,
+    REFUSED_INVALID,
+    REFUSED_NOT_FOUND,
+    AmendInput,
+    AssignmentState,
+    CancelInput,
+    CompleteTaskInput,
+    DecideRenewalInput,
+    ExtendInput,
+    Phase,
+    SubmitFeedbackInput,
+    TerminateInput,
+)
+
+
+def refuse(kind: str, reason: str) -> ApplicationError:
+    return ApplicationError(reason, type=kind, non_retryable=True)
+
+
+def check_extend(state: AssignmentState, input: ExtendInput, today: date) -> None:
+    _not_ended(state)
+    if state.terminated:
+        raise refuse(REFUSED_CONFLICT, "the assignment has been terminated")
+    end = state.assignment.end_date
+    if input.new_end_date <= end:
+        raise refuse(REFUSED_CONFLICT, f"new_end_date must be after the current end date {end}")
+    _not_too_far(input.new_end_date, today)
+
+
+def _not_too_far(new_end: date, today: date) -> None:
+    limit = today + timedelta(days=MAX_TERM_DAYS)
+    if new_end > limit:
+        raise refuse(REFUSED_INVALID, f"a term runs at most {MAX_TERM_DAYS} days: end by {limit}")
+
+
+def check_terminate(state: AssignmentState, input: TerminateInput, today: date) -> None:
+    _not_ended(state)
+    if input.effective_date < today:
+        raise refuse(REFUSED_INVALID, f"effective_date must be today ({today}) or later")
+    end = state.assignment.end_date
+    if input.effective_date > end:
+        raise refuse(
+            REFUSED_INVALID,
+            f"effective_date is after the end date {end}: nothing to end early",
+        )
+
+
+def check_cancel(state: AssignmentState, input: CancelInput, today: date) -> None:
+    _not_ended(state)
+    start = state.assignment.start_date
+    if state.phase not in (Phase.SCHEDULED, Phase.ONBOARDING) or today >= start:
+        raise refuse(
+            REFUSED_CONFLICT,
+            f"the assignment started on {start}: terminate it instead of cancelling",
+        )
+
+
+def check_amend(state: AssignmentState, input: AmendInput) -> None:
+    _not_ended(state)
+    if state.phase is Phase.OFFBOARDING:
+        raise refuse(REFUSED_CONFLICT, "the assignment is being offboarded")
+    if all(v is None for v in (input.role, input.team, input.manager, input.tools)):
+        raise refuse(REFUSED_INVALID, "name at least one of role, team, manager, tools")
+    if input.tools is not None and len(set(input.tools)) != len(input.tools):
+        raise refuse(REFUSED_INVALID, "tools must not repeat a name")
+
+
+def check_decide_renewal(state: AssignmentState, input: DecideRenewalInput, today: date) -> None:
+    _not_ended(state)
+    if state.pending_decision is None:
+        raise refuse(REFUSED_CONFLICT, "no renewal decision is pending")
+    if input.decision == "renew":
+        end = state.assignment.end_date
+        if input.new_end_date is None:
+            raise refuse(REFUSED_INVALID, "a renewal needs new_end_date")
+        if input.new_end_date <= end:
+            raise refuse(REFUSED_CONFLICT, f"new_end_date must be after the current end date {end}")
+        _not_too_far(input.new_end_date, today)
+
+
+def check_complete_task(state: AssignmentState, input: CompleteTaskInput) -> None:
+    _not_ended(state)
+    task = next((t for t in state.tasks if t.task_id == input.task_id), None)
+    if task is None:
+        raise refuse(REFUSED_NOT_FOUND, f"no task {input.task_id!r} on this assignment")
+    if task.done:
+        raise refuse(REFUSED_CONFLICT, f"task {input.task_id!r} is already done")
+
+
+def check_submit_feedback(state: AssignmentState, input: SubmitFeedbackInput) -> None:
+    _not_ended(state)
+    if state.phase is not Phase.OFFBOARDING:
+        raise refuse(REFUSED_CONFLICT, "exit feedback is asked for only during offboarding")
+    if state.feedback_received_at is not None:
+        raise refuse(REFUSED_CONFLICT, "exit feedback was already received")
+
+
+def _not_ended(state: AssignmentState) -> None:
+    if state.phase in CLOSED_PHASES:
+        raise refuse(REFUSED_CONFLICT, f"the assignment has ended ({state.phase})")
