@@ -55,6 +55,38 @@ class AccessActivities:
         self._provisioner = provisioner
         self._catalogue = set(catalogue) if catalogue is not None else None
 
+    def _in_catalogue(self, input: SyncAccessInput) -> list[str]:
+        """The tools to have: `input.tools` when active, none when not, never outside the
+        catalogue (logged)."""
+        wanted = list(dict.fromkeys(input.tools)) if input.active else []
+        if self._catalogue is None:
+            return wanted
+        unknown = [t for t in wanted if t not in self._catalogue]
+        if unknown:
+            activity.logger.warning(
+                "not granting tools outside the catalogue: %s",
+                ", ".join(unknown),
+                extra={"assignment_id": input.assignment_id, "term": input.term},
+            )
+        return [t for t in wanted if t in self._catalogue]
+
+    async def _record(
+        self, input: SyncAccessInput, grant: list[str], revoke: list[str], provider: str
+    ) -> None:
+        """The ledger after the provisioner has done it: one transaction for the change."""
+        changes = [Access(tool=t, status=AccessStatus.GRANTED, since=input.at) for t in grant]
+        changes += [Access(tool=t, status=AccessStatus.REVOKED, since=input.at) for t in revoke]
+        async with self._pool.acquire() as conn, conn.transaction():
+            await ledger.apply(conn, input.assignment_id, changes, provider)
+        activity.logger.info(
+            "access of %s: granted %s, revoked %s (%s)",
+            input.assignment_id,
+            grant or "nothing",
+            revoke or "nothing",
+            provider,
+            extra={"assignment_id": input.assignment_id, "term": input.term},
+        )
+
     @activity.defn(name=SYNC_ACCESS)
     async def sync_access(self, input: SyncAccessInput) -> SyncAccessResult:
         """Grants `input.tools` (when active) and revokes every other tool ever granted on the
@@ -68,20 +100,8 @@ class AccessActivities:
         tool is logged and revoked like any tool no longer wanted).
         """
         assignment_id = input.assignment_id
-        log_extra = {"assignment_id": assignment_id, "term": input.term}
         provider = self._provisioner.name if self._provisioner else LEDGER_ONLY
-
-        wanted = list(dict.fromkeys(input.tools)) if input.active else []
-        if self._catalogue is not None:
-            unknown = [t for t in wanted if t not in self._catalogue]
-            if unknown:
-                activity.logger.warning(
-                    "not granting tools outside the catalogue: %s",
-                    ", ".join(unknown),
-                    extra=log_extra,
-                )
-            wanted = [t for t in wanted if t in self._catalogue]
-
+        wanted = self._in_catalogue(input)
         current = {
             row["tool"]: AccessStatus(row["status"])
             for row in await ledger.list_for(self._pool, assignment_id)
@@ -90,26 +110,13 @@ class AccessActivities:
         revoke = sorted(
             t for t, status in current.items() if t not in wanted and status != AccessStatus.REVOKED
         )
-
         deactivate = not input.active and bool(current)
         if self._provisioner is not None and (grant or revoke or deactivate):
             await self._provisioner.apply(
                 assignment_id, input.freelancer, grant, revoke, input.active
             )
         if grant or revoke:
-            changes = [Access(tool=t, status=AccessStatus.GRANTED, since=input.at) for t in grant]
-            changes += [Access(tool=t, status=AccessStatus.REVOKED, since=input.at) for t in revoke]
-            async with self._pool.acquire() as conn, conn.transaction():
-                await ledger.apply(conn, assignment_id, changes, provider)
-            activity.logger.info(
-                "access of %s: granted %s, revoked %s (%s)",
-                assignment_id,
-                grant or "nothing",
-                revoke or "nothing",
-                provider,
-                extra=log_extra,
-            )
-
+            await self._record(input, grant, revoke, provider)
         rows = await ledger.list_for(self._pool, assignment_id)
         return SyncAccessResult(
             access=[
