@@ -202,6 +202,22 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+class _Where:
+    """The conditions of a query and their arguments, numbered as asyncpg wants ($1, $2...)."""
+
+    def __init__(self) -> None:
+        self.conditions: list[str] = []
+        self.args: list[Any] = []
+
+    def add(self, condition: str, *values: Any) -> None:
+        """A condition whose `{}` (or `{0}`, `{1}`) stand for `values`."""
+        numbers = []
+        for value in values:
+            self.args.append(value)
+            numbers.append(f"${len(self.args)}")
+        self.conditions.append(condition.format(*numbers))
+
+
 async def list_page(
     conn: Executor,
     *,
@@ -233,38 +249,31 @@ async def list_page(
     limit = min(limit, MAX_LIMIT)
     column = SORTS[sort]
     direction = "DESC" if order == "desc" else "ASC"
-    conditions: list[str] = []
-    args: list[Any] = []
-
-    def arg(value: Any) -> str:
-        args.append(value)
-        return f"${len(args)}"
-
+    where = _Where()
     if phase is not None:
-        conditions.append(f"phase = {arg(phase)}")
+        where.add("phase = {}", phase)
     if team is not None:
-        conditions.append(f"team = {arg(team)}")
+        where.add("team = {}", team)
     if manager_email is not None:
-        conditions.append(f"lower(manager_email) = lower({arg(manager_email)})")
+        where.add("lower(manager_email) = lower({})", manager_email)
     if ending_before is not None:
-        conditions.append(f"end_date < {arg(ending_before)}")
+        where.add("end_date < {}", ending_before)
     if q:
-        pattern = arg(_like_pattern(q))
-        conditions.append(f"(freelancer_name ILIKE {pattern} OR assignment_id ILIKE {pattern})")
+        where.add("(freelancer_name ILIKE {0} OR assignment_id ILIKE {0})", _like_pattern(q))
     if cursor is not None:
         after, assignment_id = decode_position(cursor, sort, order)
         beyond = "<" if order == "desc" else ">"
-        conditions.append(
-            f"({column}, assignment_id) {beyond} ({arg(after)}, {arg(assignment_id)})"
-        )
-    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        where.add(f"({column}, assignment_id) {beyond} ({{}}, {{}})", after, assignment_id)
+    conditions, args = where.conditions, where.args
+    args.append(limit + 1)
+    clause = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     rows = await conn.fetch(
         f"""
         SELECT assignment_id, phase, state, workflow_run_id, start_date, end_date,
             created_at, updated_at
-        FROM assignment {where}
+        FROM assignment {clause}
         ORDER BY {column} {direction}, assignment_id {direction}
-        LIMIT {arg(limit + 1)}
+        LIMIT ${len(args)}
         """,
         *args,
     )
