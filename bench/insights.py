@@ -11,30 +11,23 @@ from datetime import date
 
 from bench.common import main, timed
 from db import insights
-from db.migrate import migrate
-from db.pool import create_pool
-from tests.db.databases import fresh_database
-from tests.db.lifecycle_fill import fill_lifecycle
+from db.fill import fill_lifecycle
+from db.scratch import fresh_pool
 
 TODAY = date(2026, 12, 1)
 
 
 async def bench(url: str, rows: int, runs: int) -> None:
-    async with fresh_database(url) as db:
-        await migrate(db)
-        pool = await create_pool(db, max_size=2)
-        try:
-            started = time.perf_counter()
-            await fill_lifecycle(pool, TODAY, rows)
-            print(f"{rows} assignments written in {time.perf_counter() - started:.1f} s\n")
-            for name, call in (
-                ("Today page", lambda: insights.today(pool, TODAY)),
-                ("Engagement dashboard", lambda: insights.engagement(pool, TODAY)),
-            ):
-                p50, p95 = await timed(call, runs)
-                print(f"{name:<24} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
-        finally:
-            await pool.close()
+    async with fresh_pool(url) as pool:
+        started = time.perf_counter()
+        await fill_lifecycle(pool, TODAY, rows)
+        print(f"{rows} assignments written in {time.perf_counter() - started:.1f} s\n")
+        for name, call in (
+            ("Today page", lambda: insights.today(pool, TODAY)),
+            ("Engagement dashboard", lambda: insights.engagement(pool, TODAY)),
+        ):
+            p50, p95 = await timed(call, runs)
+            print(f"{name:<24} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
 
 
 if __name__ == "__main__":

@@ -14,9 +14,8 @@ from typing import Any
 
 from bench.common import main, timed
 from db import assignments
-from db.migrate import migrate
-from db.pool import create_pool
-from tests.db.databases import fill_assignments, fresh_database
+from db.fill import fill_assignments
+from db.scratch import fresh_pool
 
 FILTERS: list[dict[str, Any]] = [
     {},
@@ -35,34 +34,27 @@ FILTERS: list[dict[str, Any]] = [
 
 
 async def bench(url: str, rows: int, runs: int) -> None:
-    async with fresh_database(url) as db:
-        await migrate(db)
-        pool = await create_pool(db, max_size=2)
-        try:
-            started = time.perf_counter()
-            await fill_assignments(pool, rows)
-            print(f"{rows} assignments written in {time.perf_counter() - started:.1f} s\n")
-            print(f"{'filter':<40} {'first page ms (p50/p95)':>24} {'next page ms':>16}")
-            for filters in FILTERS:
-                _, cursor = await assignments.list_page(pool, limit=50, **filters)
-                first = await timed(
-                    lambda f=filters: assignments.list_page(pool, limit=50, **f), runs
+    async with fresh_pool(url) as pool:
+        started = time.perf_counter()
+        await fill_assignments(pool, rows)
+        print(f"{rows} assignments written in {time.perf_counter() - started:.1f} s\n")
+        print(f"{'filter':<40} {'first page ms (p50/p95)':>24} {'next page ms':>16}")
+        for filters in FILTERS:
+            _, cursor = await assignments.list_page(pool, limit=50, **filters)
+            first = await timed(lambda f=filters: assignments.list_page(pool, limit=50, **f), runs)
+            nxt = (
+                await timed(
+                    lambda f=filters, c=cursor: assignments.list_page(
+                        pool, limit=50, cursor=c, **f
+                    ),
+                    runs,
                 )
-                nxt = (
-                    await timed(
-                        lambda f=filters, c=cursor: assignments.list_page(
-                            pool, limit=50, cursor=c, **f
-                        ),
-                        runs,
-                    )
-                    if cursor
-                    else (0.0, 0.0)
-                )
-                name = ", ".join(f"{k}={v}" for k, v in filters.items()) or "(none)"
-                timings = f"{first[0]:>11.1f} / {first[1]:<10.1f} {nxt[0]:>7.1f} / {nxt[1]:.1f}"
-                print(f"{name:<40} {timings}")
-        finally:
-            await pool.close()
+                if cursor
+                else (0.0, 0.0)
+            )
+            name = ", ".join(f"{k}={v}" for k, v in filters.items()) or "(none)"
+            timings = f"{first[0]:>11.1f} / {first[1]:<10.1f} {nxt[0]:>7.1f} / {nxt[1]:.1f}"
+            print(f"{name:<40} {timings}")
 
 
 if __name__ == "__main__":

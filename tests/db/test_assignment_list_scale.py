@@ -9,23 +9,17 @@ import asyncpg
 import pytest
 
 from db import assignments
-from db.migrate import migrate
-from db.pool import create_pool
-from tests.db.databases import fill_assignments, fresh_database
+from db.fill import fill_assignments
+from db.scratch import fresh_pool
 
 ROWS = 100_000
 
 
 @pytest.fixture(scope="module")
 async def big_pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    async with fresh_database(database_url) as url:
-        await migrate(url)
-        pool = await create_pool(url, max_size=2)
-        try:
-            await fill_assignments(pool, ROWS)
-            yield pool
-        finally:
-            await pool.close()
+    async with fresh_pool(database_url) as pool:
+        await fill_assignments(pool, ROWS)
+        yield pool
 
 
 @pytest.mark.parametrize(

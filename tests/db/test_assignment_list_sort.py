@@ -10,9 +10,8 @@ import asyncpg
 import pytest
 
 from db import assignments
-from db.migrate import migrate
-from db.pool import create_pool
-from tests.db.databases import fill_assignments, fresh_database
+from db.fill import fill_assignments
+from db.scratch import fresh_pool
 from tests.db.test_assignment_list_scale import ROWS
 
 ORDERS = [(s, o) for s in ("created", "start", "end") for o in ("asc", "desc")]
@@ -20,14 +19,9 @@ ORDERS = [(s, o) for s in ("created", "start", "end") for o in ("asc", "desc")]
 
 @pytest.fixture(scope="module")
 async def sorted_pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    async with fresh_database(database_url) as url:
-        await migrate(url)
-        pool = await create_pool(url, max_size=2)
-        try:
-            await fill_assignments(pool, ROWS)
-            yield pool
-        finally:
-            await pool.close()
+    async with fresh_pool(database_url) as pool:
+        await fill_assignments(pool, ROWS)
+        yield pool
 
 
 def _key(sort: str, item: dict[str, object]) -> tuple[object, str]:

@@ -14,11 +14,9 @@ import asyncpg
 import pytest
 
 from db import access, assignments, feedback, insights, timeline
-from db.migrate import migrate
-from db.pool import create_pool
-from tests.db.databases import fresh_database
+from db.fill import fill_lifecycle
+from db.scratch import fresh_pool
 from tests.db.factories import entry, make_state
-from tests.db.lifecycle_fill import fill_lifecycle
 from workflows.types import (
     Access,
     AccessStatus,
@@ -34,13 +32,8 @@ NOW = datetime(2027, 7, 1, 10, 0, tzinfo=UTC)
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    async with fresh_database(database_url) as url:
-        await migrate(url)
-        pool = await create_pool(url, max_size=2)
-        try:
-            yield pool
-        finally:
-            await pool.close()
+    async with fresh_pool(database_url) as pool:
+        yield pool
 
 
 def at(day: date, hour: int = 10) -> datetime:
@@ -575,14 +568,9 @@ BIG_TODAY = date(2026, 12, 1)
 async def big(database_url: str) -> AsyncIterator[asyncpg.Pool]:
     """100,000 assignments over three years, each in the phase its dates give it, with four
     tools each, a timeline of a dozen entries, and exit feedback from most leavers."""
-    async with fresh_database(database_url) as url:
-        await migrate(url)
-        pool = await create_pool(url, max_size=4)
-        try:
-            await fill_lifecycle(pool, BIG_TODAY, ROWS)
-            yield pool
-        finally:
-            await pool.close()
+    async with fresh_pool(database_url, max_size=4) as pool:
+        await fill_lifecycle(pool, BIG_TODAY, ROWS)
+        yield pool
 
 
 async def test_today_with_many_assignments(big: asyncpg.Pool) -> None:

@@ -38,9 +38,9 @@ import httpx
 import pytest
 
 from core.clock import Clock
+from db.scratch import fresh_database
 from tests.clock import TIMEZONE, clock_start
 from tests.conftest import temporal_cli
-from tests.db.databases import fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"

@@ -1,11 +1,46 @@
-"""Many assignments at every stage of their lifecycle, written straight into the read model, for
-tests at scale and for bench/insights.py."""
+"""Synthetic rows at scale, written straight into the read model, for the scale tests
+(tests/db) and the benchmarks (bench/): never used by the engine itself.
+
+- `fill_assignments`: assignments spread over teams, managers, phases and dates (the list).
+- `fill_lifecycle`: assignments at every stage of their lifecycle, with their access, timeline
+  and exit feedback (the Today page and the engagement dashboard).
+"""
 
 from __future__ import annotations
 
 from datetime import date
 
 import asyncpg
+
+
+async def fill_assignments(pool: asyncpg.Pool, rows: int) -> None:
+    """`rows` synthetic assignments spread over teams, managers, phases and dates."""
+    await pool.execute(
+        """
+        INSERT INTO assignment (
+            assignment_id, phase, freelancer_name, freelancer_email, manager_name,
+            manager_email, team, role, start_date, end_date, timezone, state, created_at)
+        SELECT
+            'BIG-' || lpad(i::text, 6, '0'),
+            (ARRAY['scheduled', 'onboarding', 'active', 'renewal_review', 'offboarding',
+                   'completed', 'cancelled'])[1 + i % 7],
+            'Freelancer ' || md5(i::text),
+            'f' || i || '@example.org',
+            'Manager ' || (i % 500),
+            'Manager' || (i % 500) || '@Client.example',
+            'Team ' || (i % 50),
+            'Consultant',
+            date '2026-01-01' + (i % 365),
+            date '2026-06-01' + (i % 730),
+            'UTC',
+            jsonb_build_object('assignment', jsonb_build_object('assignment_id', 'BIG-' || i)),
+            timestamptz '2026-01-01' + i * interval '1 minute'
+        FROM generate_series(1, $1) AS i
+        """,
+        rows,
+    )
+    await pool.execute("ANALYZE assignment")
+
 
 _FILL = [
     """
