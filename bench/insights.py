@@ -10,9 +10,10 @@ import time
 from datetime import date
 
 from bench.common import main, timed
-from db import insights
+from db.engagement import engagement
 from db.fill import fill_lifecycle
 from db.scratch import fresh_pool
+from db.today import today
 
 TODAY = date(2026, 12, 1)
 
@@ -23,8 +24,8 @@ async def bench(url: str, rows: int, runs: int) -> None:
         await fill_lifecycle(pool, TODAY, rows)
         print(f"{rows} assignments written in {time.perf_counter() - started:.1f} s\n")
         for name, call in (
-            ("Today page", lambda: insights.today(pool, TODAY)),
-            ("Engagement dashboard", lambda: insights.engagement(pool, TODAY)),
+            ("Today page", lambda: today(pool, TODAY)),
+            ("Engagement dashboard", lambda: engagement(pool, TODAY)),
         ):
             p50, p95 = await timed(call, runs)
             print(f"{name:<24} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")

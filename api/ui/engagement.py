@@ -1,6 +1,6 @@
 """GET /engagement: the engagement dashboard.
 
-Whether freelancers are treated like colleagues, in numbers over the last year (db.insights says
+Whether freelancers are treated like colleagues, in numbers over the last year (db.engagement says
 how each is counted): how early they hear the renewal outcome, access ready before day one,
 access seen after an end (must be zero: red otherwise), exit feedback (response rate, rating,
 whether they would come back, what made them feel part of the team), tenure, and the alumni
@@ -21,7 +21,7 @@ from fastapi.responses import Response
 from api.ui.i18n import Translator
 from api.ui.pages import SignedInPage
 from api.ui.today import plural
-from db import insights
+from db import engagement as dashboard
 
 router = APIRouter(include_in_schema=False)
 
@@ -29,7 +29,7 @@ router = APIRouter(include_in_schema=False)
 @router.get("/engagement")
 async def engagement(page: SignedInPage) -> Response:
     clock = page.request.app.state.clock
-    found = await insights.engagement(page.request.app.state.pool, clock.today(), now=clock.now())
+    found = await dashboard.engagement(page.request.app.state.pool, clock.today(), now=clock.now())
     t = page.t
     return page.render(
         "ui/engagement.html",
@@ -61,12 +61,12 @@ async def engagement(page: SignedInPage) -> Response:
     )
 
 
-def percent(t: Translator, share: insights.Share) -> str:
+def percent(t: Translator, share: dashboard.Share) -> str:
     value = share.percent
     return "\u2013" if value is None else t("eng_percent", n=t.number(round(value)))
 
 
-def _tiles(t: Translator, e: insights.Engagement) -> dict[str, dict[str, Any]]:
+def _tiles(t: Translator, e: dashboard.Engagement) -> dict[str, dict[str, Any]]:
     notice = e.notice.distribution
     after = e.access_after_end
     return {
@@ -137,13 +137,13 @@ def _tiles(t: Translator, e: insights.Engagement) -> dict[str, dict[str, Any]]:
     }
 
 
-def _range(t: Translator, bucket: insights.Bucket, unit: str) -> str:
+def _range(t: Translator, bucket: dashboard.Bucket, unit: str) -> str:
     if bucket.high is None:
         return t(f"eng_range_open_{unit}", low=t.number(bucket.low))
     return t(f"eng_range_{unit}", low=t.number(bucket.low), high=t.number(bucket.high - 1))
 
 
-def _median_x(distribution: insights.Distribution) -> float | None:
+def _median_x(distribution: dashboard.Distribution) -> float | None:
     """Where the median falls along the columns, in percent of the width."""
     median, buckets = distribution.median, distribution.buckets
     if median is None or not buckets:
@@ -158,7 +158,7 @@ def _median_x(distribution: insights.Distribution) -> float | None:
     return 100.0
 
 
-def _width_before(buckets: list[insights.Bucket], i: int) -> int:
+def _width_before(buckets: list[dashboard.Bucket], i: int) -> int:
     before = buckets[i - 1] if i > 0 else None
     if before is None or before.high is None:
         return 1
@@ -166,7 +166,7 @@ def _width_before(buckets: list[insights.Bucket], i: int) -> int:
 
 
 def _distribution(
-    t: Translator, d: insights.Distribution, unit: str, median_key: str, chart: str, counted: str
+    t: Translator, d: dashboard.Distribution, unit: str, median_key: str, chart: str, counted: str
 ) -> dict[str, Any]:
     bins = [
         {
@@ -196,7 +196,7 @@ def _distribution(
     }
 
 
-def _notice(t: Translator, n: insights.Notice) -> dict[str, Any]:
+def _notice(t: Translator, n: dashboard.Notice) -> dict[str, Any]:
     view = _distribution(t, n.distribution, "days", "eng_median_days", "notice", "eng_outcomes")
     notes = []
     if n.undecided:
@@ -208,7 +208,7 @@ def _notice(t: Translator, n: insights.Notice) -> dict[str, Any]:
     return {**view, "notes": notes}
 
 
-def _tenure(t: Translator, d: insights.Distribution) -> dict[str, Any]:
+def _tenure(t: Translator, d: dashboard.Distribution) -> dict[str, Any]:
     return _distribution(t, d, "months", "eng_median_months", "tenure", "eng_assignments")
 
 
@@ -225,7 +225,7 @@ def _bars(t: Translator, chart: str, rows: list[dict[str, Any]]) -> dict[str, An
     }
 
 
-def _ratings(t: Translator, e: insights.Engagement) -> dict[str, Any]:
+def _ratings(t: Translator, e: dashboard.Engagement) -> dict[str, Any]:
     rows = [
         {
             "label": plural(t, "eng_stars", n),
@@ -238,7 +238,7 @@ def _ratings(t: Translator, e: insights.Engagement) -> dict[str, Any]:
     return _bars(t, "ratings", rows)
 
 
-def _come_back(t: Translator, e: insights.Engagement) -> dict[str, Any]:
+def _come_back(t: Translator, e: dashboard.Engagement) -> dict[str, Any]:
     rows = [
         {
             "label": t(f"eng_come_back_{answer}"),
@@ -251,5 +251,5 @@ def _come_back(t: Translator, e: insights.Engagement) -> dict[str, Any]:
     return _bars(t, "come_back", rows)
 
 
-def _quote(t: Translator, q: insights.Quote) -> dict[str, Any]:
+def _quote(t: Translator, q: dashboard.Quote) -> dict[str, Any]:
     return {"text": q.text, "when": t.date(q.submitted_at)}

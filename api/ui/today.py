@@ -3,7 +3,7 @@
 What needs someone today, in four sections, most pressing first: renewal decisions due (the
 freelancer waits to hear), tasks past due, who starts in the next 14 days (is their access
 ready?), and who leaves in the next 30 days (did their exit feedback come in?). The numbers come
-from db.insights at the deployment clock's today, so a demo at a compressed clock sees its own
+from db.today at the deployment clock's today, so a demo at a compressed clock sees its own
 day. Each section shows its first rows; `?all=<section>` shows up to ALL_LIMIT of that one.
 """
 
@@ -18,7 +18,7 @@ from fastapi.responses import Response
 
 from api.ui.i18n import Translator
 from api.ui.pages import SignedInPage
-from db import insights
+from db import today as today_model
 from workflows import checklists
 from workflows.types import Policy
 
@@ -39,7 +39,7 @@ async def today(page: SignedInPage) -> Response:
         expanded = None
     clock = page.request.app.state.clock
     day = clock.today()
-    found = await insights.today(
+    found = await today_model.today(
         page.request.app.state.pool,
         day,
         limit=ALL_LIMIT if expanded else LIMIT,
@@ -67,14 +67,14 @@ async def today(page: SignedInPage) -> Response:
     )
 
 
-def _trim(found: insights.Today, *, keep: str) -> insights.Today:
+def _trim(found: today_model.Today, *, keep: str) -> today_model.Today:
     def first(name: str) -> Any:
         section = getattr(found, name)
         if name == keep:
             return section
-        return insights.Section(section.items[:LIMIT], section.total)
+        return today_model.Section(section.items[:LIMIT], section.total)
 
-    return insights.Today(
+    return today_model.Today(
         today=found.today,
         renewals=first("renewals"),
         starting=first("starting"),
@@ -84,7 +84,7 @@ def _trim(found: insights.Today, *, keep: str) -> insights.Today:
     )
 
 
-def _section(section: insights.Section[Any], items: list[dict[str, Any]]) -> dict[str, Any]:
+def _section(section: today_model.Section[Any], items: list[dict[str, Any]]) -> dict[str, Any]:
     return {"items": items, "total": section.total, "more": section.more}
 
 
@@ -121,7 +121,7 @@ def _who(row: Any) -> dict[str, Any]:
     }
 
 
-def _renewal(t: Translator, r: insights.RenewalDue) -> dict[str, Any]:
+def _renewal(t: Translator, r: today_model.RenewalDue) -> dict[str, Any]:
     due = r.due.astimezone(ZoneInfo(r.timezone))
     if r.overdue:
         tone, when = "late", t("today_overdue")
@@ -140,7 +140,7 @@ def _renewal(t: Translator, r: insights.RenewalDue) -> dict[str, Any]:
     }
 
 
-def _starting(t: Translator, s: insights.Starting) -> dict[str, Any]:
+def _starting(t: Translator, s: today_model.Starting) -> dict[str, Any]:
     if s.tools == 0:
         access = ("neutral", t("today_access_no_tools"))
     elif s.access_ready:
@@ -159,7 +159,7 @@ def _starting(t: Translator, s: insights.Starting) -> dict[str, Any]:
     }
 
 
-def _leaving(t: Translator, x: insights.Leaving) -> dict[str, Any]:
+def _leaving(t: Translator, x: today_model.Leaving) -> dict[str, Any]:
     if x.feedback_received:
         feedback = ("good", t("today_feedback_received"))
     elif x.phase == "offboarding":
@@ -175,7 +175,7 @@ def _leaving(t: Translator, x: insights.Leaving) -> dict[str, Any]:
     }
 
 
-def _tasks(t: Translator, r: insights.TasksDue) -> dict[str, Any]:
+def _tasks(t: Translator, r: today_model.TasksDue) -> dict[str, Any]:
     titles = [checklists.title(x.task_id, t.language, x.title) for x in r.tasks]
     return {
         **_who(r),

@@ -3,7 +3,7 @@ feedback given through the API and the feedback form show up in its numbers and 
 chart is an SVG image with a title, a description and its numbers in a table, and access seen
 after an end turns the page red.
 
-Other tests share the database, so the page's numbers are compared with db.insights' answer at
+Other tests share the database, so the page's numbers are compared with db.engagement's answer at
 the same moment rather than with constants.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from db import insights
+from db.engagement import engagement
 from tests.ui.conftest import Stack, check_accessibility, screenshot, sign_in
 from tests.ui.test_today import decide, leaver_with_feedback, renewal_due, unique
 
@@ -56,7 +56,7 @@ def test_the_dashboard_counts_what_happened_and_draws_it(stack: Stack, new_conte
     expect(page.get_by_role("heading", level=1)).to_have_text("Engagement")
     screenshot(page, "engagement")
     check_accessibility(page, "engagement")
-    expected = stack.run(insights.engagement(stack.pool, stack.today, now=stack.now()))
+    expected = stack.run(engagement(stack.pool, stack.today, now=stack.now()))
 
     # Every chart: an SVG image named by its title, described in words.
     charts = page.locator("svg[role=img]")

@@ -1,11 +1,10 @@
-"""What the operator UI's Today page and engagement dashboard show, read from the read model.
+"""What the operator UI's engagement dashboard shows, read from the read model: whether
+freelancers are treated like colleagues, in numbers over a window of time.
 
-Both pages are answered by a handful of aggregate queries: every number is counted in SQL, only
-the rows a page shows leave the database, and each query starts from an index (migration
-005_insights) or a window of time, so the pages stay fast at 100,000 assignments.
-
-"Today" is the deployment clock's date (core.clock), handed in by the caller: a demo at a
-compressed clock sees its own today, not the wall clock's.
+Every number is counted in SQL, only the rows the dashboard shows leave the database, and each
+query starts from an index (migration 005_insights) or a window of time, so the dashboard stays
+fast at 100,000 assignments. "Today" is the deployment clock's date (core.clock), handed in by
+the caller.
 
 How the dashboard counts (over a window of `days` before today, 365 by default):
 
@@ -35,21 +34,13 @@ How the dashboard counts (over a window of `days` before today, 365 by default):
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Generic, TypeVar
-from zoneinfo import ZoneInfo
-
-import asyncpg
+from typing import Any
 
 from db.pool import Executor
+from db.reads import side_by_side, total
 
-STARTING_DAYS = 14
-LEAVING_DAYS = 30
-# A renewal decision this close to its due moment is urgent (the escalation goes to HR at 14).
-URGENT_DAYS = 14
 WINDOW_DAYS = 365
 AFTER_END_SLACK = timedelta(days=1)
 
@@ -70,292 +61,6 @@ TENURE_BUCKETS: tuple[tuple[int, int | None], ...] = (
     (24, None),
 )
 DAYS_PER_MONTH = 30.4375
-
-
-# ------------------------------------------------------------------------------------ today
-
-
-@dataclass(frozen=True)
-class RenewalDue:
-    assignment_id: str
-    freelancer_name: str
-    team: str
-    role: str
-    manager_name: str
-    end_date: date
-    timezone: str
-    due: datetime
-    overdue: bool
-    urgent: bool  # within URGENT_DAYS of its due moment (and not overdue)
-    days_left: int  # from today to the due date, in the assignment's timezone
-
-
-@dataclass(frozen=True)
-class Starting:
-    assignment_id: str
-    freelancer_name: str
-    team: str
-    role: str
-    phase: str
-    start_date: date
-    days_until: int
-    tools: int
-    granted: int
-    access_ready: bool  # every tool of the assignment is granted
-
-
-@dataclass(frozen=True)
-class Leaving:
-    assignment_id: str
-    freelancer_name: str
-    team: str
-    role: str
-    phase: str
-    end_date: date
-    days_until: int  # negative: left that many days ago (offboarding, feedback still open)
-    feedback_received: bool
-
-
-@dataclass(frozen=True)
-class OpenTask:
-    task_id: str
-    title: str
-    phase: str  # onboarding (due on the start date) or offboarding (due on the end date)
-    due: date
-
-
-@dataclass(frozen=True)
-class TasksDue:
-    assignment_id: str
-    freelancer_name: str
-    team: str
-    phase: str
-    tasks: list[OpenTask]
-    oldest_due: date
-    days_overdue: int
-
-
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Section(Generic[T]):
-    """The first rows of a section, and how many there are in all."""
-
-    items: list[T]
-    total: int
-
-    @property
-    def more(self) -> int:
-        return max(0, self.total - len(self.items))
-
-
-@dataclass(frozen=True)
-class Today:
-    today: date
-    renewals: Section[RenewalDue]
-    starting: Section[Starting]
-    leaving: Section[Leaving]
-    tasks: Section[TasksDue]
-    open_tasks: int  # tasks past due in all, over every assignment
-
-
-_RENEWALS = """
-SELECT assignment_id, freelancer_name, team, role, manager_name, end_date, timezone,
-       pending_decision_due AS due, count(*) OVER () AS total
-FROM assignment
-WHERE pending_decision_due IS NOT NULL
-ORDER BY pending_decision_due, assignment_id
-LIMIT $1
-"""
-
-_STARTING = """
-WITH soon AS (
-    SELECT assignment_id, freelancer_name, team, role, phase, start_date, state,
-           count(*) OVER () AS total
-    FROM assignment
-    WHERE start_date BETWEEN $1 AND $2 AND phase <> 'cancelled'
-    ORDER BY start_date, assignment_id
-    LIMIT $3
-)
-SELECT s.assignment_id, s.freelancer_name, s.team, s.role, s.phase, s.start_date, s.total,
-       tools.count AS tools, tools.granted
-FROM soon s
-CROSS JOIN LATERAL (
-    SELECT count(*) AS count,
-           count(*) FILTER (WHERE EXISTS (
-               SELECT 1 FROM access_grant g
-               WHERE g.assignment_id = s.assignment_id AND g.tool = tool.name
-                 AND g.status = 'granted'
-           )) AS granted
-    FROM jsonb_array_elements_text(s.state -> 'assignment' -> 'tools') AS tool(name)
-) tools
-ORDER BY s.start_date, s.assignment_id
-"""
-
-# Ending soon (end date in the next days, still running), or ended and still offboarding: the
-# ones whose exit feedback is awaited. Two index reads, joined.
-_LEAVING = """
-WITH leaving AS (
-    SELECT assignment_id, freelancer_name, team, role, phase, end_date FROM assignment
-    WHERE end_date BETWEEN $1 AND $2 AND phase NOT IN ('completed', 'cancelled')
-    UNION
-    SELECT assignment_id, freelancer_name, team, role, phase, end_date FROM assignment
-    WHERE phase = 'offboarding'
-), page AS (
-    SELECT *, count(*) OVER () AS total FROM leaving
-    ORDER BY end_date, assignment_id
-    LIMIT $3
-)
-SELECT page.*,
-       EXISTS (SELECT 1 FROM feedback f WHERE f.assignment_id = page.assignment_id)
-           AS feedback_received
-FROM page
-ORDER BY end_date, assignment_id
-"""
-
-# The predicate repeats the partial index assignment_open_task_idx's, so the index is used.
-_TASKS = """
-WITH open AS (
-    SELECT a.assignment_id, a.freelancer_name, a.team, a.phase,
-           task ->> 'task_id' AS task_id, task ->> 'title' AS title,
-           task ->> 'phase' AS task_phase,
-           CASE task ->> 'phase' WHEN 'onboarding' THEN a.start_date ELSE a.end_date END AS due
-    FROM assignment a
-    CROSS JOIN LATERAL jsonb_array_elements(a.state -> 'tasks') AS task
-    WHERE a.phase NOT IN ('completed', 'cancelled')
-      AND a.state @? '$.tasks[*] ? (@.done == false)'
-      AND a.start_date < $1
-      AND NOT coalesce((task ->> 'done')::boolean, false)
-), due AS (
-    SELECT * FROM open WHERE due < $1
-), grouped AS (
-    SELECT assignment_id, freelancer_name, team, phase, min(due) AS oldest_due,
-           jsonb_agg(jsonb_build_object(
-               'task_id', task_id, 'title', title, 'phase', task_phase, 'due', due
-           ) ORDER BY due, task_id) AS tasks
-    FROM due
-    GROUP BY assignment_id, freelancer_name, team, phase
-)
-SELECT g.*, count(*) OVER () AS total, (SELECT count(*) FROM due) AS open_tasks
-FROM grouped g
-ORDER BY oldest_due, assignment_id
-LIMIT $2
-"""
-
-
-async def today(
-    pool: Executor, today: date, limit: int = 8, *, now: datetime | None = None
-) -> Today:
-    """What needs someone today: renewal decisions due (soonest first; overdue ones flagged),
-    who starts in the next 14 days (access ready or not), who leaves in the next 30 days or is
-    offboarding (exit feedback in or not), and open tasks past due (most overdue first).
-
-    `now` (the clock's moment) decides what is overdue; by default the start of `today` (UTC).
-    Each section has at most `limit` rows and the count of all.
-    """
-    if limit < 1:
-        raise ValueError("limit must be at least 1")
-    now = now or datetime.combine(today, time(), tzinfo=UTC)
-
-    renewal_rows, start_rows, leave_rows, task_rows = await _all(
-        pool,
-        lambda db: db.fetch(_RENEWALS, limit),
-        lambda db: db.fetch(_STARTING, today, today + timedelta(days=STARTING_DAYS), limit),
-        lambda db: db.fetch(_LEAVING, today, today + timedelta(days=LEAVING_DAYS), limit),
-        lambda db: db.fetch(_TASKS, today, limit),
-    )
-    renewals = [
-        RenewalDue(
-            assignment_id=r["assignment_id"],
-            freelancer_name=r["freelancer_name"],
-            team=r["team"],
-            role=r["role"],
-            manager_name=r["manager_name"],
-            end_date=r["end_date"],
-            timezone=r["timezone"],
-            due=r["due"],
-            overdue=r["due"] < now,
-            urgent=now <= r["due"] < now + timedelta(days=URGENT_DAYS),
-            days_left=(r["due"].astimezone(ZoneInfo(r["timezone"])).date() - today).days,
-        )
-        for r in renewal_rows
-    ]
-
-    starting = [
-        Starting(
-            assignment_id=r["assignment_id"],
-            freelancer_name=r["freelancer_name"],
-            team=r["team"],
-            role=r["role"],
-            phase=r["phase"],
-            start_date=r["start_date"],
-            days_until=(r["start_date"] - today).days,
-            tools=r["tools"],
-            granted=r["granted"],
-            access_ready=r["granted"] == r["tools"],
-        )
-        for r in start_rows
-    ]
-
-    leaving = [
-        Leaving(
-            assignment_id=r["assignment_id"],
-            freelancer_name=r["freelancer_name"],
-            team=r["team"],
-            role=r["role"],
-            phase=r["phase"],
-            end_date=r["end_date"],
-            days_until=(r["end_date"] - today).days,
-            feedback_received=r["feedback_received"],
-        )
-        for r in leave_rows
-    ]
-
-    tasks = [
-        TasksDue(
-            assignment_id=r["assignment_id"],
-            freelancer_name=r["freelancer_name"],
-            team=r["team"],
-            phase=r["phase"],
-            tasks=[
-                OpenTask(
-                    task_id=t["task_id"],
-                    title=t["title"],
-                    phase=t["phase"],
-                    due=date.fromisoformat(t["due"]),
-                )
-                for t in r["tasks"]
-            ],
-            oldest_due=r["oldest_due"],
-            days_overdue=(today - r["oldest_due"]).days,
-        )
-        for r in task_rows
-    ]
-
-    return Today(
-        today=today,
-        renewals=Section(renewals, _total(renewal_rows)),
-        starting=Section(starting, _total(start_rows)),
-        leaving=Section(leaving, _total(leave_rows)),
-        tasks=Section(tasks, _total(task_rows)),
-        open_tasks=task_rows[0]["open_tasks"] if task_rows else 0,
-    )
-
-
-async def _all(pool: Executor, *queries: Callable[[Executor], Awaitable[Any]]) -> list[Any]:
-    """The answers of the queries, side by side on a pool's connections (a page waits for the
-    slowest, not for the sum), one after the other on a single connection."""
-    if isinstance(pool, asyncpg.Pool):
-        return list(await asyncio.gather(*(query(pool) for query in queries)))
-    return [await query(pool) for query in queries]
-
-
-def _total(rows: list[Any]) -> int:
-    return int(rows[0]["total"]) if rows else 0
-
-
-# ------------------------------------------------------------------------------- engagement
 
 
 @dataclass(frozen=True)
@@ -558,22 +263,6 @@ FROM (
 """
 
 
-def _distribution(
-    row: Any, buckets: tuple[tuple[int, int | None], ...], *, digits: int = 0
-) -> Distribution:
-    median = row["median"]
-    return Distribution(
-        buckets=[Bucket(low, high, int(row[f"b{i}"])) for i, (low, high) in enumerate(buckets)],
-        median=round(float(median), digits) if median is not None else None,
-        total=int(row["total"]),
-    )
-
-
-def _first_name(name: str) -> str:
-    words = name.split()
-    return words[0] if words else name
-
-
 async def engagement(
     pool: Executor,
     today: date,
@@ -589,7 +278,7 @@ async def engagement(
     since = today - timedelta(days=days)
     since_at = datetime.combine(since, time(), tzinfo=UTC)
 
-    notice, ready, after_end, fb, felt_part, not_part, tenure, alumni_row = await _all(
+    notice, ready, after_end, fb, felt_part, not_part, tenure, alumni_row = await side_by_side(
         pool,
         lambda db: db.fetchrow(_NOTICE, since_at, now),
         lambda db: db.fetchrow(_ACCESS_READY, since, today),
@@ -606,14 +295,9 @@ async def engagement(
     return Engagement(
         today=today,
         since=since,
-        notice=Notice(
-            distribution=_distribution(notice, NOTICE_BUCKETS),
-            after_end=int(notice["after_end"]),
-            unmeasured=int(notice["unmeasured"]),
-            undecided=int(notice["undecided"]),
-        ),
+        notice=_notice(notice),
         access_ready=Share(int(ready["ready"]), int(ready["total"])),
-        access_after_end=_total(after_end),
+        access_after_end=total(after_end),
         access_after_end_examples=[
             AfterEnd(r["assignment_id"], r["freelancer_name"], r["reason"]) for r in after_end
         ],
@@ -621,9 +305,38 @@ async def engagement(
         average_rating=round(float(average), 1) if average is not None else None,
         ratings={n: int(fb[f"r{n}"]) for n in range(1, 6)},
         come_back={k: int(fb[f"come_back_{k}"]) for k in ("yes", "maybe", "no")},
-        felt_part=[Quote(r["text"].strip(), r["submitted_at"]) for r in felt_part],
-        not_part=[Quote(r["text"].strip(), r["submitted_at"]) for r in not_part],
+        felt_part=_quotes(felt_part),
+        not_part=_quotes(not_part),
         tenure=_distribution(tenure, TENURE_BUCKETS, digits=1),
         alumni=int(alumni_row["total"]),
         alumni_latest=[Alumnus(_first_name(a["name"]), a["team"]) for a in alumni_row["latest"]],
     )
+
+
+def _notice(row: Any) -> Notice:
+    return Notice(
+        distribution=_distribution(row, NOTICE_BUCKETS),
+        after_end=int(row["after_end"]),
+        unmeasured=int(row["unmeasured"]),
+        undecided=int(row["undecided"]),
+    )
+
+
+def _distribution(
+    row: Any, buckets: tuple[tuple[int, int | None], ...], *, digits: int = 0
+) -> Distribution:
+    median = row["median"]
+    return Distribution(
+        buckets=[Bucket(low, high, int(row[f"b{i}"])) for i, (low, high) in enumerate(buckets)],
+        median=round(float(median), digits) if median is not None else None,
+        total=int(row["total"]),
+    )
+
+
+def _quotes(rows: list[Any]) -> list[Quote]:
+    return [Quote(r["text"].strip(), r["submitted_at"]) for r in rows]
+
+
+def _first_name(name: str) -> str:
+    words = name.split()
+    return words[0] if words else name

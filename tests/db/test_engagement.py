@@ -1,267 +1,19 @@
-"""The Today page's and the engagement dashboard's numbers, from rows put in the read model.
+"""The engagement dashboard's numbers, from rows put in the read model.
 
 Every number here is global (over all assignments), so each test gets a database of its own on
-the session's PostgreSQL, migrated, and puts exactly the rows it counts.
+the session's PostgreSQL, migrated (the `db` fixture), and puts exactly the rows it counts.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 import asyncpg
-import pytest
 
-from db import access, assignments, feedback, insights, timeline
-from db.fill import fill_lifecycle
-from db.scratch import fresh_pool
-from tests.db.factories import entry, make_state
-from workflows.types import (
-    Access,
-    AccessStatus,
-    PendingDecision,
-    Person,
-    Phase,
-    Task,
-)
-
-TODAY = date(2027, 7, 1)
-NOW = datetime(2027, 7, 1, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    async with fresh_pool(database_url) as pool:
-        yield pool
-
-
-def at(day: date, hour: int = 10) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
-
-
-async def put(
-    pool: asyncpg.Pool,
-    assignment_id: str,
-    phase: Phase = Phase.ACTIVE,
-    *,
-    term: int = 1,
-    term_start: date | None = None,
-    pending_due: datetime | None = None,
-    tasks: list[Task] | None = None,
-    **fields: Any,
-) -> None:
-    state = make_state(assignment_id, phase, **fields)
-    state.term = term
-    state.term_start = term_start or state.assignment.start_date
-    if pending_due is not None:
-        state.pending_decision = PendingDecision(due=pending_due)
-    state.tasks = tasks or []
-    async with pool.acquire() as conn:
-        await assignments.upsert_state(conn, state, None)
-
-
-async def grant(pool: asyncpg.Pool, assignment_id: str, when: datetime, *tools: str) -> None:
-    await set_access(pool, assignment_id, when, AccessStatus.GRANTED, *tools)
-
-
-async def set_access(
-    pool: asyncpg.Pool, assignment_id: str, when: datetime, status: AccessStatus, *tools: str
-) -> None:
-    async with pool.acquire() as conn:
-        await access.apply(
-            conn,
-            assignment_id,
-            [Access(tool=t, status=status, since=when) for t in tools],
-            "ledger",
-        )
-
-
-async def add_entries(pool: asyncpg.Pool, assignment_id: str, *entries: Any) -> None:
-    async with pool.acquire() as conn:
-        await timeline.append(conn, assignment_id, list(entries))
-
-
-async def answer(
-    pool: asyncpg.Pool,
-    assignment_id: str,
-    rating: int,
-    submitted: datetime,
-    *,
-    felt_part: str = "",
-    not_part: str = "",
-    come_back: str | None = None,
-    stay_in_touch: bool = False,
-) -> None:
-    await feedback.insert(
-        pool,
-        assignment_id=assignment_id,
-        token_id=f"tok-{assignment_id}",
-        rating=rating,
-        answers={
-            "felt_part": felt_part,
-            "not_part": not_part,
-            "come_back": come_back,
-            "stay_in_touch": stay_in_touch,
-            "language": "en",
-            "term": 1,
-        },
-        submitted_at=submitted,
-    )
-
-
-def onboarding_tasks(*done: bool) -> list[Task]:
-    return [
-        Task(task_id=f"on-{i}", title=f"Onboarding task {i}", phase="onboarding", done=d)
-        for i, d in enumerate(done)
-    ]
-
-
-def offboarding_tasks(*done: bool) -> list[Task]:
-    return [
-        Task(task_id=f"off-{i}", title=f"Offboarding task {i}", phase="offboarding", done=d)
-        for i, d in enumerate(done)
-    ]
-
-
-# ------------------------------------------------------------------------------------ today
-
-
-async def test_renewal_decisions_due_soonest_first_with_the_overdue_flagged(
-    db: asyncpg.Pool,
-) -> None:
-    await put(db, "R-LATER", Phase.RENEWAL_REVIEW, pending_due=NOW + timedelta(days=20))
-    await put(db, "R-OVERDUE", Phase.RENEWAL_REVIEW, pending_due=NOW - timedelta(hours=3))
-    await put(db, "R-SOON", Phase.RENEWAL_REVIEW, pending_due=NOW + timedelta(days=3))
-    await put(db, "R-NONE", Phase.ACTIVE)
-
-    result = await insights.today(db, TODAY, now=NOW)
-
-    assert [r.assignment_id for r in result.renewals.items] == ["R-OVERDUE", "R-SOON", "R-LATER"]
-    overdue, soon, later = result.renewals.items
-    assert (overdue.overdue, overdue.urgent) == (True, False)
-    assert (soon.overdue, soon.urgent, soon.days_left) == (False, True, 3)
-    assert (later.overdue, later.urgent, later.days_left) == (False, False, 20)
-    assert result.renewals.total == 3
-
-
-async def test_a_section_shows_its_first_rows_and_counts_them_all(db: asyncpg.Pool) -> None:
-    for i in range(5):
-        await put(db, f"R-{i}", Phase.RENEWAL_REVIEW, pending_due=NOW + timedelta(days=i + 1))
-
-    result = await insights.today(db, TODAY, limit=2, now=NOW)
-
-    assert [r.assignment_id for r in result.renewals.items] == ["R-0", "R-1"]
-    assert (result.renewals.total, result.renewals.more) == (5, 3)
-
-
-async def test_who_starts_in_the_next_14_days_and_whether_their_access_is_ready(
-    db: asyncpg.Pool,
-) -> None:
-    in_5, in_10 = TODAY + timedelta(days=5), TODAY + timedelta(days=10)
-    await put(db, "S-READY", Phase.ONBOARDING, start_date=in_5, end_date=date(2027, 12, 31))
-    await grant(db, "S-READY", NOW - timedelta(days=2), "chat", "wiki")
-    await put(db, "S-HALF", Phase.ONBOARDING, start_date=in_10, end_date=date(2027, 12, 31))
-    await grant(db, "S-HALF", NOW, "chat")
-    await put(db, "S-REVOKED", Phase.ONBOARDING, start_date=in_10, end_date=date(2027, 12, 31))
-    await grant(db, "S-REVOKED", NOW - timedelta(days=1), "chat", "wiki")
-    await set_access(db, "S-REVOKED", NOW, AccessStatus.REVOKED, "wiki")
-    await put(db, "S-TODAY", Phase.ACTIVE, start_date=TODAY, end_date=date(2027, 12, 31))
-    # Not in the section: too far, already started, cancelled.
-    for assignment_id, start, phase in (
-        ("S-FAR", TODAY + timedelta(days=15), Phase.SCHEDULED),
-        ("S-STARTED", TODAY - timedelta(days=1), Phase.ACTIVE),
-        ("S-CANCELLED", in_5, Phase.CANCELLED),
-    ):
-        await put(db, assignment_id, phase, start_date=start, end_date=date(2027, 12, 31))
-
-    result = await insights.today(db, TODAY, now=NOW)
-
-    got = {
-        s.assignment_id: (s.days_until, s.granted, s.tools, s.access_ready)
-        for s in result.starting.items
-    }
-    assert got == {
-        "S-TODAY": (0, 0, 2, False),
-        "S-READY": (5, 2, 2, True),
-        "S-HALF": (10, 1, 2, False),
-        "S-REVOKED": (10, 1, 2, False),
-    }
-    assert [s.assignment_id for s in result.starting.items][:2] == ["S-TODAY", "S-READY"]
-
-
-async def test_who_leaves_in_the_next_30_days_and_whether_their_feedback_came_in(
-    db: asyncpg.Pool,
-) -> None:
-    start = date(2027, 1, 4)
-    await put(db, "L-SOON", Phase.RENEWAL_REVIEW, start_date=start, end_date=TODAY + timedelta(10))
-    await put(db, "L-LEFT", Phase.OFFBOARDING, start_date=start, end_date=TODAY - timedelta(3))
-    await answer(db, "L-LEFT", 4, NOW - timedelta(days=1))
-    await put(db, "L-WAITING", Phase.OFFBOARDING, start_date=start, end_date=TODAY - timedelta(1))
-    await put(db, "L-FAR", Phase.ACTIVE, start_date=start, end_date=TODAY + timedelta(31))
-    await put(db, "L-DONE", Phase.COMPLETED, start_date=start, end_date=TODAY - timedelta(20))
-
-    result = await insights.today(db, TODAY, now=NOW)
-
-    assert [(x.assignment_id, x.days_until, x.feedback_received) for x in result.leaving.items] == [
-        ("L-LEFT", -3, True),
-        ("L-WAITING", -1, False),
-        ("L-SOON", 10, False),
-    ]
-
-
-async def test_open_tasks_past_due_by_the_start_and_end_dates(db: asyncpg.Pool) -> None:
-    start = TODAY - timedelta(days=10)
-    # Onboarding tasks are due on the start date: one of two still open, 10 days late.
-    await put(db, "T-LATE", Phase.ACTIVE, start_date=start, tasks=onboarding_tasks(True, False))
-    # Offboarding tasks are due on the end date (2 days ago); one onboarding task too.
-    await put(
-        db,
-        "T-LEAVING",
-        Phase.OFFBOARDING,
-        start_date=date(2027, 1, 4),
-        end_date=TODAY - timedelta(days=2),
-        tasks=onboarding_tasks(True, True) + offboarding_tasks(False, True, False),
-    )
-    # Not past due: starts in 5 days; all done; closed.
-    await put(
-        db,
-        "T-SOON",
-        Phase.ONBOARDING,
-        start_date=TODAY + timedelta(5),
-        tasks=onboarding_tasks(False),
-    )
-    await put(db, "T-DONE", Phase.ACTIVE, start_date=start, tasks=onboarding_tasks(True, True))
-    await put(db, "T-CLOSED", Phase.COMPLETED, start_date=start, tasks=onboarding_tasks(False))
-    # Due today is not past due yet.
-    await put(db, "T-TODAY", Phase.ACTIVE, start_date=TODAY, tasks=onboarding_tasks(False))
-
-    result = await insights.today(db, TODAY, now=NOW)
-
-    # The most overdue first.
-    assert [(t.assignment_id, t.days_overdue) for t in result.tasks.items] == [
-        ("T-LATE", 10),
-        ("T-LEAVING", 2),
-    ]
-    by_id = {t.assignment_id: t for t in result.tasks.items}
-    assert [(x.task_id, x.due) for x in by_id["T-LATE"].tasks] == [("on-1", start)]
-    assert [(x.task_id, x.phase) for x in by_id["T-LEAVING"].tasks] == [
-        ("off-0", "offboarding"),
-        ("off-2", "offboarding"),
-    ]
-    assert result.open_tasks == 3
-    assert result.tasks.total == 2
-
-
-async def test_today_with_nothing_to_do(db: asyncpg.Pool) -> None:
-    result = await insights.today(db, TODAY, now=NOW)
-
-    for section in (result.renewals, result.starting, result.leaving, result.tasks):
-        assert (section.items, section.total) == ([], 0)
-    assert result.open_tasks == 0
-
-
-# ------------------------------------------------------------------------------- engagement
+from db.engagement import engagement
+from tests.db.factories import entry
+from tests.db.rows import BIG_TODAY, NOW, TODAY, add_entries, answer, at, grant, put, set_access
+from workflows.types import AccessStatus, Person, Phase
 
 
 async def test_days_of_notice_before_the_end_date(db: asyncpg.Pool) -> None:
@@ -396,7 +148,7 @@ async def test_days_of_notice_before_the_end_date(db: asyncpg.Pool) -> None:
         ),
     )
 
-    result = await insights.engagement(db, TODAY, now=NOW)
+    result = await engagement(db, TODAY, now=NOW)
 
     notice = result.notice
     # Days: 21, 28, 5, 11, 15, 0.
@@ -421,7 +173,7 @@ async def test_share_of_freelancers_with_access_ready_before_day_one(db: asyncpg
     await put(db, "A-FUTURE", Phase.ONBOARDING, start_date=TODAY + timedelta(days=3))
     await put(db, "A-OLD", start_date=date(2025, 1, 6), end_date=date(2027, 12, 31))
 
-    result = await insights.engagement(db, TODAY, now=NOW)
+    result = await engagement(db, TODAY, now=NOW)
 
     assert (result.access_ready.part, result.access_ready.total) == (2, 4)
     assert result.access_ready.percent == 50.0
@@ -450,7 +202,7 @@ async def test_access_seen_after_an_end(db: asyncpg.Pool) -> None:
     await put(db, "X-RUNNING", Phase.ACTIVE, start_date=start, end_date=date(2027, 12, 31))
     await grant(db, "X-RUNNING", at(date(2026, 12, 28)), "chat")
 
-    result = await insights.engagement(db, TODAY, now=NOW)
+    result = await engagement(db, TODAY, now=NOW)
 
     assert result.access_after_end == 3
     assert [(x.assignment_id, x.reason) for x in result.access_after_end_examples] == [
@@ -461,7 +213,7 @@ async def test_access_seen_after_an_end(db: asyncpg.Pool) -> None:
 
 
 async def test_nothing_seen_after_an_end_is_zero(db: asyncpg.Pool) -> None:
-    result = await insights.engagement(db, TODAY, now=NOW)
+    result = await engagement(db, TODAY, now=NOW)
 
     assert (result.access_after_end, result.access_after_end_examples) == (0, [])
     assert result.access_ready.percent is None
@@ -517,7 +269,7 @@ async def test_exit_feedback_rate_rating_and_what_leavers_said(db: asyncpg.Pool)
         db, "F-OLD", 1, at(date(2026, 1, 2)), felt_part="Lunch with the team.", stay_in_touch=True
     )
 
-    result = await insights.engagement(db, TODAY, now=NOW)
+    result = await engagement(db, TODAY, now=NOW)
 
     assert (result.feedback.part, result.feedback.total) == (2, 3)
     assert result.average_rating == 4.0
@@ -550,38 +302,16 @@ async def test_tenure_of_the_completed_assignments(db: asyncpg.Pool) -> None:
     await put(db, "U-OLD", Phase.COMPLETED, start_date=date(2025, 1, 1), end_date=date(2025, 6, 1))
     await put(db, "U-NOT", Phase.CANCELLED, start_date=date(2027, 3, 1), end_date=date(2027, 6, 1))
 
-    result = await insights.engagement(db, TODAY, now=NOW)
+    result = await engagement(db, TODAY, now=NOW)
 
     assert [b.count for b in result.tenure.buckets] == [1, 0, 1, 0, 1]
     assert result.tenure.median == 12.0
     assert result.tenure.total == 3
 
 
-# ------------------------------------------------------------------------------------ scale
-
-# How fast the pages are at 100,000 assignments is measured in bench/insights.py, not here.
-ROWS = 10_000
-BIG_TODAY = date(2026, 12, 1)
-
-
-@pytest.fixture(scope="module")
-async def big(database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    """100,000 assignments over three years, each in the phase its dates give it, with four
-    tools each, a timeline of a dozen entries, and exit feedback from most leavers."""
-    async with fresh_pool(database_url, max_size=4) as pool:
-        await fill_lifecycle(pool, BIG_TODAY, ROWS)
-        yield pool
-
-
-async def test_today_with_many_assignments(big: asyncpg.Pool) -> None:
-    result = await insights.today(big, BIG_TODAY)
-
-    assert result.renewals.total and result.starting.total and result.leaving.total
-    assert result.tasks.total
-
-
+# How fast the dashboard is at 100,000 assignments is measured in bench/insights.py, not here.
 async def test_engagement_with_many_assignments(big: asyncpg.Pool) -> None:
-    result = await insights.engagement(big, BIG_TODAY)
+    result = await engagement(big, BIG_TODAY)
 
     assert result.notice.distribution.total and result.access_ready.total
     assert result.access_after_end == 0
