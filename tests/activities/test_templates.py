@@ -10,7 +10,6 @@ import jinja2
 import pytest
 from markupsafe import escape
 
-from activities import mail as mail_module
 from activities.mail import (
     INVITATIONS,
     LANGUAGES,
@@ -23,6 +22,7 @@ from activities.mail import (
     template_name,
     text_to_blocks,
 )
+from activities.mail import rendering as mail_module
 from workflows.types import (
     Access,
     AccessStatus,

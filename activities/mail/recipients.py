@@ -1,0 +1,101 @@
+"""Who gets what: the to, cc and Reply-To of each kind of mail (the cc never repeats a "to").
+
+manager_checklist, renewal_request, renewal_reminder, offboarding_checklist: manager.
+welcome: freelancer / manager, buddy. buddy_introduction: buddy / freelancer (no buddy: the input
+is refused). team_event_invitation, checkin, exit_feedback, feedback_reminder, alumni_invitation:
+freelancer. first_day, development, renewal_outcome, termination_notice, cancellation_notice:
+freelancer / manager. renewal_escalation: the HR contact of the assignment, else `input.hr_email`,
+else `MailConfig.hr_email` / manager; with no HR address at all, the manager alone.
+
+Mail to the freelancer or the buddy has `Reply-To` the manager, so an answer reaches a person;
+mail to the manager has `Reply-To` HR when known. Nobody is asked to reply to themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from workflows.types import MailKind, Person, SendMailInput
+
+from .config import MailConfig, MailInputError
+
+
+@dataclass
+class Recipients:
+    to: list[Person]
+    cc: list[Person] = field(default_factory=list)
+    reply_to: Person | None = None
+
+
+_TO_MANAGER = {
+    MailKind.MANAGER_CHECKLIST,
+    MailKind.RENEWAL_REQUEST,
+    MailKind.RENEWAL_REMINDER,
+    MailKind.OFFBOARDING_CHECKLIST,
+}
+_TO_FREELANCER = {
+    MailKind.TEAM_EVENT_INVITATION,
+    MailKind.CHECKIN,
+    MailKind.EXIT_FEEDBACK,
+    MailKind.FEEDBACK_REMINDER,
+    MailKind.ALUMNI_INVITATION,
+}
+_TO_FREELANCER_CC_MANAGER = {
+    MailKind.FIRST_DAY,
+    MailKind.DEVELOPMENT,
+    MailKind.RENEWAL_OUTCOME,
+    MailKind.TERMINATION_NOTICE,
+    MailKind.CANCELLATION_NOTICE,
+}
+
+
+def hr_person(input: SendMailInput, config: MailConfig) -> Person | None:
+    """Who handles escalations: the assignment's HR contact, else the HR address given."""
+    a = input.state.assignment
+    if a.hr_contact is not None and a.hr_contact.email:
+        return a.hr_contact
+    email = input.hr_email or config.hr_email
+    return Person(name="", email=email) if email else None
+
+
+def recipients_for(input: SendMailInput, config: MailConfig) -> Recipients:
+    a = input.state.assignment
+    kind = input.kind
+    hr = hr_person(input, config)
+    if kind in _TO_MANAGER:
+        r = Recipients(to=[a.manager], reply_to=hr)
+    elif kind in _TO_FREELANCER:
+        r = Recipients(to=[a.freelancer], reply_to=a.manager)
+    elif kind in _TO_FREELANCER_CC_MANAGER:
+        r = Recipients(to=[a.freelancer], cc=[a.manager], reply_to=a.manager)
+    elif kind == MailKind.WELCOME:
+        r = Recipients(to=[a.freelancer], cc=[a.manager, *_some(a.buddy)], reply_to=a.manager)
+    elif kind == MailKind.BUDDY_INTRODUCTION:
+        r = Recipients(to=_some(a.buddy), cc=[a.freelancer], reply_to=a.manager)
+    elif kind == MailKind.RENEWAL_ESCALATION:
+        r = Recipients(to=[hr], cc=[a.manager]) if hr else Recipients(to=[a.manager])
+    else:  # pragma: no cover - every MailKind is listed above
+        raise MailInputError(f"no recipients defined for {kind}")
+    return _without_repeats(r)
+
+
+def _some(person: Person | None) -> list[Person]:
+    return [person] if person is not None else []
+
+
+def _without_repeats(r: Recipients) -> Recipients:
+    seen: set[str] = set()
+    to = [p for p in r.to if not _seen(p, seen)]
+    cc = [p for p in r.cc if not _seen(p, seen)]
+    reply_to = r.reply_to
+    if reply_to is not None and reply_to.email.strip().lower() in {p.email.lower() for p in to}:
+        reply_to = None  # no point in replying to oneself
+    return Recipients(to=to, cc=cc, reply_to=reply_to)
+
+
+def _seen(person: Person, seen: set[str]) -> bool:
+    key = person.email.strip().lower()
+    if not key or key in seen:
+        return True
+    seen.add(key)
+    return False
