@@ -23,7 +23,7 @@ from temporalio.exceptions import ApplicationError
 from core.errors import INVALID_INPUT, PROVIDER_REJECTED
 from db import feedback
 from db import mail as outbox
-from workflows.types import MailKind, SendMailInput, SendMailResult
+from workflows.types import SEND_MAIL, MailKind, SendMailInput, SendMailResult
 
 from .config import MailConfig, MailInputError
 from .message import ComposedMail, compose
@@ -42,7 +42,7 @@ class MailActivities:
         self.config = config
         self.smtp = parse_smtp_url(config.smtp_url) if config.smtp_url else None
 
-    @activity.defn
+    @activity.defn(name=SEND_MAIL)
     async def send_mail(self, input: SendMailInput) -> SendMailResult:
         a = input.state.assignment
         log: dict[str, Any] = {
