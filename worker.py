@@ -132,12 +132,12 @@ async def run_worker(settings: Settings) -> None:
         await pool.close()
 
 
-def main() -> None:
-    """`python worker.py`: the same as `lifecycle worker` (its checks and one-line errors)."""
-    from cli import main as lifecycle
-
-    lifecycle(["worker"])
-
-
 if __name__ == "__main__":
-    main()
+    # `python worker.py` is `lifecycle worker`: the same checks and one-line errors. The command
+    # is the layer above this module (cli imports worker, never the other way round), so it is
+    # run here by name, at run time, as `python -m cli worker` would run it.
+    import runpy
+    import sys
+
+    sys.argv = [sys.argv[0], "worker", *sys.argv[1:]]
+    runpy.run_module("cli", run_name="__main__", alter_sys=True)

