@@ -38,6 +38,7 @@ PASSTHROUGH = (
     "core",
     "zoneinfo",
     "workflows.policy",
+    "workflows.rules",
 )
 
 
