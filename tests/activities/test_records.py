@@ -11,7 +11,7 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.records import RecordActivities
 from db import assignments, clock, timeline
-from tests.db.factories import SIGNED_AT, entry, make_state
+from tests.factories import SIGNED_AT, entry, make_state
 from workflows.types import Person, Phase, RecordInput, Transition
 
 

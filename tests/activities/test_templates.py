@@ -23,14 +23,13 @@ from activities.mail import (
     text_to_blocks,
 )
 from activities.mail import rendering as mail_module
+from tests.factories import TEAM_EVENT, make_state
 from workflows.types import (
     Access,
     AccessStatus,
-    Assignment,
     AssignmentState,
     MailKind,
     PendingDecision,
-    Person,
     SendMailInput,
     Task,
     TeamEvent,
@@ -47,48 +46,38 @@ AT = datetime(2026, 12, 28, 8, 0, tzinfo=UTC)
 def realistic_state(
     assignment_id: str = "ACME-2026-0042", language: str = "nl", **changes: object
 ) -> AssignmentState:
-    """A Belgian assignment with everything filled in: buddy, HR contact, two team events."""
-    assignment = Assignment(
-        assignment_id=assignment_id,
-        freelancer=Person(name="Sam Peeters", email="sam@example.org"),
-        manager=Person(name="Lea Janssens", email="lea@client.example"),
-        team="Payroll",
-        role="Payroll consultant",
-        purpose=(
-            "Bring the new payroll suite live for our 1,200 colleagues.\n"
-            "Success: the March payroll runs without a single manual correction."
-        ),
-        start_date=date(2027, 1, 4),
-        end_date=date(2027, 3, 31),
-        tools=["chat", "wiki", "payroll-suite"],
-        timezone="Europe/Brussels",
-        language=language,
-        buddy=Person(name="Jo Maes", email="jo@client.example"),
-        hr_contact=Person(name="An Claes", email="hr@client.example"),
-        team_events=[
-            TeamEvent(
-                title="Friday demo",
-                rrule="FREQ=WEEKLY;BYDAY=FR",
-                start_time="15:00",
-                duration_minutes=45,
+    """A Belgian assignment with everything filled in: buddy, HR contact, two team events, a
+    purpose of two paragraphs, open and done tasks, access partly granted, a decision pending."""
+    return make_state(
+        assignment_id,
+        **{
+            "language": language,
+            "purpose": (
+                "Bring the new payroll suite live for our 1,200 colleagues.\n"
+                "Success: the March payroll runs without a single manual correction."
             ),
-            TeamEvent(title="Team breakfast", rrule="FREQ=MONTHLY;BYDAY=1TU", start_time="08:30"),
-        ],
-    ).model_copy(update=changes)
-    return AssignmentState(
-        assignment=assignment,
-        tasks=[
-            Task(task_id="badge", title="Order a badge and a laptop", phase="onboarding"),
-            Task(task_id="intro", title="Introduce Sam at the team meeting", phase="onboarding"),
-            Task(task_id="desk", title="Book a desk", phase="onboarding", done=True),
-            Task(task_id="runbook", title="Hand over the payroll runbook", phase="offboarding"),
-        ],
-        access=[
-            Access(tool="chat", status=AccessStatus.GRANTED, since=AT),
-            Access(tool="wiki", status=AccessStatus.GRANTED, since=AT),
-            Access(tool="payroll-suite", status=AccessStatus.PENDING, since=AT),
-        ],
-        pending_decision=PendingDecision(due=datetime(2027, 3, 17, 8, 0, tzinfo=UTC)),
+            "team_events": [
+                TEAM_EVENT.model_copy(),
+                TeamEvent(
+                    title="Team breakfast", rrule="FREQ=MONTHLY;BYDAY=1TU", start_time="08:30"
+                ),
+            ],
+            "tasks": [
+                Task(task_id="badge", title="Order a badge and a laptop", phase="onboarding"),
+                Task(
+                    task_id="intro", title="Introduce Sam at the team meeting", phase="onboarding"
+                ),
+                Task(task_id="desk", title="Book a desk", phase="onboarding", done=True),
+                Task(task_id="runbook", title="Hand over the payroll runbook", phase="offboarding"),
+            ],
+            "access": [
+                Access(tool="chat", status=AccessStatus.GRANTED, since=AT),
+                Access(tool="wiki", status=AccessStatus.GRANTED, since=AT),
+                Access(tool="payroll-suite", status=AccessStatus.PENDING, since=AT),
+            ],
+            "pending_decision": PendingDecision(due=datetime(2027, 3, 17, 8, 0, tzinfo=UTC)),
+            **changes,
+        },
     )
 
 

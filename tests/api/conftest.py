@@ -34,6 +34,7 @@ from core.settings import Settings
 from db import api_keys
 from db.pool import create_pool
 from db.scratch import fresh_database
+from tests import factories
 from tests.clock import DEPLOYMENT, clock_start
 from tests.conftest import temporal_cli
 
@@ -169,34 +170,11 @@ def auth(keys: dict[str, str]) -> Callable[[str], dict[str, str]]:
 
 
 def create_body(assignment_id: str, **overrides: Any) -> dict[str, Any]:
-    """A valid create body (the contract's example) starting well in the future."""
-    today = DEPLOYMENT.today()
-    start = today + timedelta(days=60)
-    body: dict[str, Any] = {
-        "assignment_id": assignment_id,
-        "freelancer": {"name": "Sam Peeters", "email": "sam@example.org"},
-        "manager": {"name": "Lea Janssens", "email": "lea@client.example"},
-        "team": "Payroll",
-        "role": "Payroll consultant",
-        "purpose": "Why this assignment matters to the team and what success looks like.",
-        "start_date": start.isoformat(),
-        "end_date": (start + timedelta(days=180)).isoformat(),
-        "tools": ["chat", "wiki", "payroll-suite"],
-        "timezone": "Europe/Brussels",
-        "language": "nl",
-        "buddy": {"name": "Jo Maes", "email": "jo@client.example"},
-        "hr_contact": {"name": "An Claes", "email": "hr@client.example"},
-        "team_events": [
-            {
-                "title": "Friday demo",
-                "rrule": "FREQ=WEEKLY;BYDAY=FR",
-                "start_time": "15:00",
-                "duration_minutes": 45,
-            }
-        ],
-    }
-    body.update(overrides)
-    return body
+    """A valid create body (tests/factories.py), in Dutch, starting 60 days after the
+    deployment's today and lasting 180 days."""
+    start = DEPLOYMENT.today() + timedelta(days=60)
+    overrides.setdefault("language", "nl")
+    return factories.create_body(assignment_id, start, start + timedelta(days=180), **overrides)
 
 
 def iso(day: date) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 import asyncpg
 
 from db import access, assignments, feedback, timeline
-from tests.db.factories import make_state
+from tests.factories import make_state
 from workflows.types import Access, AccessStatus, PendingDecision, Phase, Task
 
 TODAY = date(2027, 7, 1)

@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 import asyncpg
 
 from db.engagement import engagement
-from tests.db.factories import entry
 from tests.db.rows import BIG_TODAY, NOW, TODAY, add_entries, answer, at, grant, put, set_access
+from tests.factories import entry
 from workflows.types import AccessStatus, Person, Phase
 
 

@@ -30,6 +30,7 @@ from tests.e2e.dev import (
     processes_of,
     run_cli,
 )
+from tests.factories import create_body
 
 DEV_BUDGET = 90.0  # seconds for a whole start / use / stop / restart / stop cycle
 
@@ -137,18 +138,9 @@ async def test_keys_create_prints_a_key_the_database_recognises(
 
 
 def assignment_body(assignment_id: str, today: date) -> dict[str, object]:
-    return {
-        "assignment_id": assignment_id,
-        "freelancer": {"name": "Sam Peeters", "email": "sam@example.org"},
-        "manager": {"name": "Lea Janssens", "email": "lea@client.example"},
-        "team": "Payroll",
-        "role": "Payroll consultant",
-        "purpose": "Keep payroll running while the team migrates.",
-        "start_date": (today + timedelta(days=30)).isoformat(),
-        "end_date": (today + timedelta(days=120)).isoformat(),
-        "tools": ["chat", "wiki"],
-        "timezone": "Europe/Brussels",
-    }
+    """The tests' assignment (tests/factories.py) with two of dev's tools, starting in 30 days."""
+    start, end = today + timedelta(days=30), today + timedelta(days=120)
+    return create_body(assignment_id, start, end, tools=["chat", "wiki"])
 
 
 def test_dev_runs_stops_cleanly_and_keeps_its_data(tmp_path: Path) -> None:

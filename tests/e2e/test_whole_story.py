@@ -24,6 +24,7 @@ import pytest
 from tests.activities.scim_peer import Directory, ScimServer
 from tests.clock import TIMEZONE, clock_start
 from tests.e2e.dev import dev_running, free_port
+from tests.factories import create_body
 from tests.peers.notify_receiver import Delivery, receiver_running
 from tests.peers.smtp import Sink, smtp_server
 
@@ -33,29 +34,9 @@ FREELANCER, MANAGER, BUDDY = "sam@example.org", "lea@client.example", "jo@client
 
 
 def story_body(assignment_id: str, today: date) -> dict[str, Any]:
-    return {
-        "assignment_id": assignment_id,
-        "freelancer": {"name": "Sam Peeters", "email": FREELANCER},
-        "manager": {"name": "Lea Janssens", "email": MANAGER},
-        "team": "Payroll",
-        "role": "Payroll consultant",
-        "purpose": "Bring the payroll run in-house and leave the team able to run it alone.",
-        "start_date": (today + timedelta(days=8)).isoformat(),
-        "end_date": (today + timedelta(days=20)).isoformat(),
-        "tools": TOOLS,
-        "timezone": TIMEZONE,
-        "language": "en",
-        "buddy": {"name": "Jo Maes", "email": BUDDY},
-        "hr_contact": {"name": "An Claes", "email": "hr@client.example"},
-        "team_events": [
-            {
-                "title": "Friday demo",
-                "rrule": "FREQ=WEEKLY;BYDAY=FR",
-                "start_time": "15:00",
-                "duration_minutes": 45,
-            }
-        ],
-    }
+    """The tests' assignment (tests/factories.py), whose people's addresses are FREELANCER,
+    MANAGER and BUDDY above and whose tools are TOOLS, from 8 days after today to 20."""
+    return create_body(assignment_id, today + timedelta(days=8), today + timedelta(days=20))
 
 
 class Api:

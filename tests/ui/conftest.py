@@ -41,6 +41,7 @@ from core.clock import Clock
 from db.scratch import fresh_database
 from tests.clock import TIMEZONE, clock_start
 from tests.conftest import temporal_cli
+from tests.factories import create_body
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -110,24 +111,14 @@ class Stack:
         )
 
     def create(self, assignment_id: str, *, start: int, end: int, **overrides: Any) -> dict:
-        """Creates an assignment through the API, dated in days from today."""
-        body: dict[str, Any] = {
-            "assignment_id": assignment_id,
-            "freelancer": {"name": "Sam Peeters", "email": "sam@example.org"},
-            "manager": {"name": "Lea Janssens", "email": "lea@client.example"},
-            "team": "Payroll",
-            "role": "Payroll consultant",
-            "purpose": "Move the payroll to the new suite without a single late salary, and "
-            "leave the team able to run it on their own.",
-            "start_date": (self.today + timedelta(days=start)).isoformat(),
-            "end_date": (self.today + timedelta(days=end)).isoformat(),
-            "tools": ["chat", "wiki"],
-            "timezone": TIMEZONE,
-            "language": "en",
-            "buddy": {"name": "Jo Maes", "email": "jo@client.example"},
-            "hr_contact": {"name": "An Claes", "email": "hr@client.example"},
-        }
-        body.update(overrides)
+        """Creates an assignment through the API, dated in days from today: the tests' assignment
+        (tests/factories.py) with two of the stack's tools and no team event."""
+        body = create_body(
+            assignment_id,
+            self.today + timedelta(days=start),
+            self.today + timedelta(days=end),
+            **{"tools": ["chat", "wiki"], "team_events": [], **overrides},
+        )
         with self.api("contracting") as http:
             response = http.post("/v1/assignments", json=body)
         assert response.status_code == 201, response.text

@@ -24,6 +24,7 @@ from core.clock import Clock
 from core.settings import Settings
 from tests.clock import TIMEZONE, clock_start
 from tests.conftest import temporal_test_server
+from tests.factories import make_assignment as make_assignment  # the tests take it from here
 from worker import build_worker
 from workflows.assignment import AssignmentWorkflow
 from workflows.types import (
@@ -31,8 +32,6 @@ from workflows.types import (
     AssignmentState,
     AssignmentWorkflowInput,
     ClockSpec,
-    Person,
-    TeamEvent,
     workflow_id_for,
 )
 
@@ -198,31 +197,3 @@ async def lifecycle(
             yield driver
         finally:
             await driver.stop_all()
-
-
-def make_assignment(assignment_id: str, start: date, end: date, **overrides: Any) -> Assignment:
-    values: dict[str, Any] = {
-        "assignment_id": assignment_id,
-        "freelancer": Person(name="Sam Peeters", email="sam@example.org"),
-        "manager": Person(name="Lea Janssens", email="lea@client.example"),
-        "team": "Payroll",
-        "role": "Payroll consultant",
-        "purpose": "Bring the payroll run in-house and leave the team able to run it alone.",
-        "start_date": start,
-        "end_date": end,
-        "tools": ["chat", "wiki", "payroll-suite"],
-        "timezone": TIMEZONE,
-        "language": "en",
-        "buddy": Person(name="Jo Maes", email="jo@client.example"),
-        "hr_contact": Person(name="An Claes", email="hr@client.example"),
-        "team_events": [
-            TeamEvent(
-                title="Friday demo",
-                rrule="FREQ=WEEKLY;BYDAY=FR",
-                start_time="15:00",
-                duration_minutes=45,
-            )
-        ],
-    }
-    values.update(overrides)
-    return Assignment(**values)
