@@ -13,9 +13,9 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.access import AccessActivities
 from db import access as ledger
+from tests.factories import FREELANCER as SAM
 from workflows.types import Access, AccessStatus, Person, SyncAccessInput
 
-SAM = Person(name="Sam Peeters", email="sam@example.org")
 DAY_ONE = datetime(2026, 12, 28, 9, tzinfo=UTC)
 GRANTED, REVOKED = AccessStatus.GRANTED, AccessStatus.REVOKED
 

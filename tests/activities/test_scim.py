@@ -34,11 +34,11 @@ from tests.activities.scim_peer import (
     free_port,
     scim_error,
 )
+from tests.factories import FREELANCER as SAM
 from workflows.types import Person, SyncAccessInput
 
 TOKEN = "scim-test-token"
 CATALOGUE = ["chat", "wiki", "email", "calendar"]
-SAM = Person(name="Sam Peeters", email="sam@example.org")
 DAY_ONE = datetime(2026, 12, 28, 9, tzinfo=UTC)
 
 T = TypeVar("T")
