@@ -1,54 +1,53 @@
 """The checklists of an assignment: what the manager does to welcome a freelancer like staff,
-and to say goodbye so they leave as an ambassador. One place for the tasks and their titles in
-every language the mails and the UI speak (the workflow records the English title)."""
+and to say goodbye so they leave as an ambassador. The tasks' ids, their phase and their order are
+here; their titles, in every language the mails and the UI speak, are the catalogue's
+`checklist.<task id>` (locale/*/LC_MESSAGES/checklists.po). The workflow records the English
+title."""
 
 from __future__ import annotations
 
-Titles = dict[str, str]
+from collections.abc import Iterator, Mapping
 
-ONBOARDING: dict[str, Titles] = {
-    "prepare-access": {
-        "en": "Check that every tool works with the freelancer's own address",
-        "nl": "Controleer dat elke tool werkt met het eigen adres van de freelancer",
-        "fr": "Vérifier que chaque outil fonctionne avec l'adresse du freelance",
-    },
-    "plan-kickoff": {
-        "en": "Plan the kick-off with the buddy and share the purpose of the assignment",
-        "nl": "Plan de kick-off met de buddy en deel het doel van de opdracht",
-        "fr": "Planifier le lancement avec le parrain et partager le sens de la mission",
-    },
-    "team-rituals": {
-        "en": "Add the freelancer to the team's rituals, chats and events",
-        "nl": "Voeg de freelancer toe aan de rituelen, chats en evenementen van het team",
-        "fr": "Inviter le freelance aux rituels, discussions et événements de l'équipe",
-    },
-    "introductions": {
-        "en": "Introduce the freelancer to the team like any new colleague",
-        "nl": "Stel de freelancer voor aan het team, zoals elke nieuwe collega",
-        "fr": "Présenter le freelance à l'équipe comme tout nouveau collègue",
-    },
-}
+from temporalio import workflow
 
-OFFBOARDING: dict[str, Titles] = {
-    "knowledge-transfer": {
-        "en": "Plan the knowledge transfer with the team",
-        "nl": "Plan de kennisoverdracht met het team",
-        "fr": "Planifier le transfert de connaissances avec l'équipe",
-    },
-    "handover-documents": {
-        "en": "Collect documents and hand over open work",
-        "nl": "Verzamel documenten en draag lopend werk over",
-        "fr": "Rassembler les documents et transmettre le travail en cours",
-    },
-    "exit-conversation": {
-        "en": "Hold an exit conversation and thank the freelancer",
-        "nl": "Voer een afscheidsgesprek en bedank de freelancer",
-        "fr": "Avoir un entretien de départ et remercier le freelance",
-    },
-}
+from core import i18n
+
+
+class Checklist(Mapping[str, dict[str, str]]):
+    """One phase's tasks in order: task id → its title in every language (`{"en": …, …}`)."""
+
+    def __init__(self, *task_ids: str) -> None:
+        self.task_ids = task_ids
+
+    def __getitem__(self, task_id: str) -> dict[str, str]:
+        if task_id not in self.task_ids:
+            raise KeyError(task_id)
+        return {language: _title(task_id, language) for language in i18n.LANGUAGES}
+
+    def __contains__(self, task_id: object) -> bool:
+        return task_id in self.task_ids
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.task_ids)
+
+    def __len__(self) -> int:
+        return len(self.task_ids)
+
+
+ONBOARDING = Checklist("prepare-access", "plan-kickoff", "team-rituals", "introductions")
+OFFBOARDING = Checklist("knowledge-transfer", "handover-documents", "exit-conversation")
 
 
 def title(task_id: str, language: str, recorded: str) -> str:
     """The task's title in `language`; the recorded (English) title for a task not listed."""
-    titles = ONBOARDING.get(task_id) or OFFBOARDING.get(task_id)
-    return titles.get(language, recorded) if titles else recorded
+    if task_id in ONBOARDING or task_id in OFFBOARDING:
+        return _title(task_id, language)
+    return recorded
+
+
+def _title(task_id: str, language: str) -> str:
+    # The catalogues are read once per process, at first use, which in a worker may be a workflow
+    # task: inside the sandbox, Babel must pass through (not be loaded again for every run) and
+    # reading its files be allowed. Outside a workflow these two do nothing.
+    with workflow.unsafe.imports_passed_through(), workflow.unsafe.sandbox_unrestricted():
+        return i18n.gettext(language, f"checklist.{task_id}")

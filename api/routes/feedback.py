@@ -31,7 +31,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -48,7 +47,8 @@ from markupsafe import Markup
 from api.deps import AppClock, AppSettings, Db, Lifecycle
 from api.lifecycle import Origin
 from api.problems import Problem
-from api.ui.i18n import FALLBACK, LANGUAGES, negotiate
+from api.ui.i18n import FALLBACK, Translator, negotiate
+from core import i18n
 from core.clock import Clock
 from core.tokens import FeedbackClaim, TokenError, read_feedback_token
 from db import assignments, feedback
@@ -57,6 +57,7 @@ log = structlog.get_logger("api")
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 PAGES = TEMPLATES / "feedback"
+LOADER = jinja2.FileSystemLoader(TEMPLATES)  # one object: core.i18n keeps an environment per loader
 
 TEXT_LIMIT = 4000  # characters per free-text answer
 RATINGS = ("1", "2", "3", "4", "5")
@@ -84,22 +85,6 @@ router = APIRouter(
 
 
 @cache
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
-@cache
-def _messages(language: str) -> dict[str, str]:
-    return json.loads((PAGES / "messages" / f"{language}.json").read_text("utf-8"))
-
-
-@cache
 def _style() -> tuple[Markup, str]:
     """The page's CSS (inlined) and its CSP hash source, so no other style can apply."""
     css = (PAGES / "feedback.css").read_text("utf-8")
@@ -122,34 +107,20 @@ def _headers() -> dict[str, str]:
     }
 
 
-class Texts:
-    """The pages' words in one language; a missing one falls back to English."""
-
-    def __init__(self, language: str | None) -> None:
-        self.language = language if language in LANGUAGES else FALLBACK
-
-    def __call__(self, key: str, **values: Any) -> str:
-        text = _messages(self.language).get(key) or _messages(FALLBACK)[key]
-        return text.format(**values) if values else text
-
-
-def _render(status: int, template: str, texts: Texts, **context: Any) -> HTMLResponse:
+def _render(status: int, template: str, t: Translator, **context: Any) -> HTMLResponse:
     css, _ = _style()
-    html = (
-        _environment()
-        .get_template(f"feedback/{template}")
-        .render(lang=texts.language, t=texts, css=css, **context)
-    )
+    env = i18n.environment(LOADER, autoescape=True, language=t.language)
+    html = env.get_template(f"feedback/{template}").render(lang=t.language, t=t, css=css, **context)
     return HTMLResponse(html, status_code=status, headers=_headers())
 
 
 def _page(
-    status: int, texts: Texts, title: str, *paragraphs: str, signature: str | None = None
+    status: int, t: Translator, title: str, *paragraphs: str, signature: str | None = None
 ) -> HTMLResponse:
     return _render(
         status,
         "message.html.j2",
-        texts,
+        t,
         title=title,
         paragraphs=list(paragraphs),
         signature=signature,
@@ -185,34 +156,34 @@ async def _open(
     token: str, request: Request, pool: asyncpg.Pool, signing_key: str, clock: Clock
 ) -> tuple[FeedbackClaim, About] | HTMLResponse:
     """The claim and its assignment, or the page that says why the link cannot be used."""
-    texts = Texts(negotiate(request.headers.get("accept-language")))
+    t = Translator(negotiate(request.headers.get("accept-language")))
     try:
         claim = read_feedback_token(token, signing_key, clock.now())
     except TokenError as exc:
         log.info("feedback link refused", reason=exc.reason)
         if exc.reason == "expired":
-            return _page(410, texts, texts("expired_title"), texts("expired_body"))
-        return _invalid(texts)
+            return _page(410, t, t("feedback.expired_title"), t("feedback.expired_body"))
+        return _invalid(t)
     row = await assignments.get(pool, claim.assignment_id)
     if row is None:  # signed by us, yet no such assignment (a database restored from before)
         log.warning("feedback link for an unknown assignment", assignment_id=claim.assignment_id)
-        return _invalid(texts)
+        return _invalid(t)
     return claim, _about(row)
 
 
-def _invalid(texts: Texts) -> HTMLResponse:
-    return _page(404, texts, texts("invalid_title"), texts("invalid_body"))
+def _invalid(t: Translator) -> HTMLResponse:
+    return _page(404, t, t("feedback.invalid_title"), t("feedback.invalid_body"))
 
 
 def _already_answered(about: About) -> HTMLResponse:
-    texts = Texts(about.language)
-    return _page(409, texts, texts("used_title"), texts("used_body"))
+    t = Translator(about.language)
+    return _page(409, t, t("feedback.used_title"), t("feedback.used_body"))
 
 
 def _unavailable(request: Request, exc: BaseException) -> HTMLResponse:
     log.warning("feedback storage unavailable", error=type(exc).__name__)
-    texts = Texts(negotiate(request.headers.get("accept-language")))
-    response = _page(503, texts, texts("unavailable_title"), texts("unavailable_body"))
+    t = Translator(negotiate(request.headers.get("accept-language")))
+    response = _page(503, t, t("feedback.unavailable_title"), t("feedback.unavailable_body"))
     response.headers["Retry-After"] = "60"
     return response
 
@@ -231,12 +202,12 @@ def _form(
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    texts = Texts(about.language)
+    t = Translator(about.language)
     return _render(
         status,
         "form.html.j2",
-        texts,
-        title=texts("form_title"),
+        t,
+        title=t("feedback.form_title"),
         first_name=about.first_name,
         team=about.team,
         values=values or _blank(),
@@ -281,7 +252,7 @@ def _text(value: str | None) -> str:
     return value.strip()
 
 
-def _validate(fields: dict[str, str], texts: Texts) -> tuple[dict[str, Any], dict[str, str]]:
+def _validate(fields: dict[str, str], t: Translator) -> tuple[dict[str, Any], dict[str, str]]:
     """What was sent, cleaned (to store, or to show again), and one error per invalid field in
     the form's order."""
     values: dict[str, Any] = {
@@ -293,28 +264,28 @@ def _validate(fields: dict[str, str], texts: Texts) -> tuple[dict[str, Any], dic
     }
     errors: dict[str, str] = {}
     if values["rating"] not in RATINGS:
-        errors["rating"] = texts("error_rating")
+        errors["rating"] = t("feedback.error_rating")
     for name in TEXT_FIELDS:
         if len(values[name]) > TEXT_LIMIT:
-            errors[name] = texts("error_too_long", limit=TEXT_LIMIT, count=len(values[name]))
+            errors[name] = t("feedback.error_too_long", limit=TEXT_LIMIT, count=len(values[name]))
     if values["come_back"] and values["come_back"] not in COME_BACK:
-        errors["come_back"] = texts("error_come_back")
+        errors["come_back"] = t("feedback.error_come_back")
     return values, errors
 
 
 def _thanks(about: About, stay_in_touch: bool) -> HTMLResponse:
-    texts = Texts(about.language)
-    paragraphs = [texts("thanks_body", team=about.team)]
+    t = Translator(about.language)
+    paragraphs = [t("feedback.thanks_body", team=about.team)]
     if stay_in_touch:
-        paragraphs.append(texts("thanks_alumni"))
-    paragraphs.append(texts("thanks_farewell"))
+        paragraphs.append(t("feedback.thanks_alumni"))
+    paragraphs.append(t("feedback.thanks_farewell"))
     signature = (
-        texts("signature", manager=about.manager, team=about.team) if about.manager else None
+        t("feedback.signature", manager=about.manager, team=about.team) if about.manager else None
     )
     return _page(
         200,
-        texts,
-        texts("thanks_title", first_name=about.first_name),
+        t,
+        t("feedback.thanks_title", first_name=about.first_name),
         *paragraphs,
         signature=signature,
     )
@@ -381,9 +352,9 @@ async def submit(
             await _tell_workflow(lifecycle, claim, stored["rating"] if stored else None)
             return _already_answered(about)
 
-        texts = Texts(about.language)
+        t = Translator(about.language)
         values, errors = _validate(
-            _fields(await request.body(), request.headers.get("content-type")), texts
+            _fields(await request.body(), request.headers.get("content-type")), t
         )
         if errors:
             return _form(about, status=422, values=values, errors=errors)
@@ -399,7 +370,7 @@ async def submit(
                 "not_part": values["not_part"],
                 "come_back": values["come_back"] or None,
                 "stay_in_touch": values["stay_in_touch"],
-                "language": texts.language,
+                "language": t.language,
                 "term": claim.term,
             },
             submitted_at=clock.now(),
@@ -416,4 +387,4 @@ async def submit(
 @router.api_route("/feedback/{rest:path}", methods=["GET", "POST"], response_class=HTMLResponse)
 async def mangled_link(request: Request) -> HTMLResponse:
     """A link cut or extended on its way (a mail client that wrapped it): say so kindly."""
-    return _invalid(Texts(negotiate(request.headers.get("accept-language"))))
+    return _invalid(Translator(negotiate(request.headers.get("accept-language"))))

@@ -8,8 +8,8 @@
     /static/…                             api/static/ (CSS, small scripts)
 
 What every page shares (session, CSRF, language, the base layout) is in api/ui/pages.py; the
-words are in api/ui/messages/ (en, nl, fr). No front-end build step: plain CSS and small scripts,
-and every page works without them.
+words are in the gettext catalogues of locale/ (en, nl, fr). No front-end build step: plain CSS
+and small scripts, and every page works without them.
 """
 
 from __future__ import annotations

@@ -20,7 +20,6 @@ from fastapi.responses import Response
 
 from api.ui.i18n import Translator
 from api.ui.pages import SignedInPage
-from api.ui.today import plural
 from db import engagement as dashboard
 
 router = APIRouter(include_in_schema=False)
@@ -72,10 +71,10 @@ def _tiles(t: Translator, e: dashboard.Engagement) -> dict[str, dict[str, Any]]:
     return {
         "notice": {
             "label": t("eng_tile_notice"),
-            "value": plural(t, "eng_days", round(notice.median))
+            "value": t.plural("eng_days", round(notice.median))
             if notice.median is not None
             else "\u2013",
-            "detail": plural(t, "eng_tile_notice_detail", notice.total)
+            "detail": t.plural("eng_tile_notice_detail", notice.total)
             if notice.total
             else t("eng_none_yet"),
             "tone": "neutral",
@@ -97,7 +96,7 @@ def _tiles(t: Translator, e: dashboard.Engagement) -> dict[str, dict[str, Any]]:
         "after_end": {
             "label": t("eng_tile_after_end"),
             "value": t.number(after),
-            "detail": plural(t, "eng_tile_after_end_bad", after)
+            "detail": t.plural("eng_tile_after_end_bad", after)
             if after
             else t("eng_tile_after_end_good"),
             "tone": "bad" if after else "good",
@@ -121,7 +120,7 @@ def _tiles(t: Translator, e: dashboard.Engagement) -> dict[str, dict[str, Any]]:
             "value": t("eng_rating_value", rating=t.number(e.average_rating))
             if e.average_rating is not None
             else "\u2013",
-            "detail": plural(t, "eng_tile_rating_detail", sum(e.ratings.values()))
+            "detail": t.plural("eng_tile_rating_detail", sum(e.ratings.values()))
             if e.average_rating is not None
             else t("eng_none_yet"),
             "tone": "neutral",
@@ -177,10 +176,10 @@ def _distribution(
         }
         for b in d.buckets
     ]
-    median_text = plural(t, median_key, d.median) if d.median is not None else None
+    median_text = t.plural(median_key, d.median) if d.median is not None else None
     x = _median_x(d)
     values = "; ".join(
-        t("eng_desc_pair", label=view["long"], count=plural(t, counted, bucket.count))
+        t("eng_desc_pair", label=view["long"], count=t.plural(counted, bucket.count))
         for bucket, view in zip(d.buckets, bins, strict=True)
     )
     desc = t(f"eng_{chart}_desc", values=values)
@@ -200,11 +199,11 @@ def _notice(t: Translator, n: dashboard.Notice) -> dict[str, Any]:
     view = _distribution(t, n.distribution, "days", "eng_median_days", "notice", "eng_outcomes")
     notes = []
     if n.undecided:
-        notes.append(plural(t, "eng_notice_undecided", n.undecided))
+        notes.append(t.plural("eng_notice_undecided", n.undecided))
     if n.after_end:
-        notes.append(plural(t, "eng_notice_after_end", n.after_end))
+        notes.append(t.plural("eng_notice_after_end", n.after_end))
     if n.unmeasured:
-        notes.append(plural(t, "eng_notice_unmeasured", n.unmeasured))
+        notes.append(t.plural("eng_notice_unmeasured", n.unmeasured))
     return {**view, "notes": notes}
 
 
@@ -214,7 +213,7 @@ def _tenure(t: Translator, d: dashboard.Distribution) -> dict[str, Any]:
 
 def _bars(t: Translator, chart: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
     values = "; ".join(
-        t("eng_desc_pair", label=r["label"], count=plural(t, "eng_leavers", r["value"]))
+        t("eng_desc_pair", label=r["label"], count=t.plural("eng_leavers", r["value"]))
         for r in rows
     )
     return {
@@ -228,7 +227,7 @@ def _bars(t: Translator, chart: str, rows: list[dict[str, Any]]) -> dict[str, An
 def _ratings(t: Translator, e: dashboard.Engagement) -> dict[str, Any]:
     rows = [
         {
-            "label": plural(t, "eng_stars", n),
+            "label": t.plural("eng_stars", n),
             "value": e.ratings[n],
             "text": t.number(e.ratings[n]),
             "tone": None,

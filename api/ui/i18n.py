@@ -1,13 +1,10 @@
-"""The operator UI's words in English, Dutch and French, and dates written the way each reads.
+"""The operator UI's words and dates in the request's language, from the catalogues of
+core.i18n (locale/*/LC_MESSAGES/*.po; how to add words: locale/README.md).
 
-The catalogue is the union of the modules in `api/ui/messages/` (one per part of the UI, so
-that two people can add words without touching each other's file). Each module has
-
-    MESSAGES = {"key": {"en": "…", "nl": "…", "fr": "…"}}
-
-with `{name}` placeholders filled by `t("key", name=…)`. Every key has all three languages
-(tests/ui/test_i18n.py checks it, and that the placeholders agree); a key that is missing at run
-time shows as the key itself rather than failing the page.
+Templates and routes get `t`: `t("key", name=…)` a message with its placeholders filled,
+`t.plural("key", n)` a plural entry (through ngettext, with `n` written the local way), and
+`t.date`, `t.datetime`, `t.time`, `t.number`. A key that is missing shows as the key itself rather
+than failing the page.
 
 The language of a request: the `lang` cookie (set by the switcher) if it names one of ours, else
 the browser's `Accept-Language`, else English.
@@ -15,51 +12,26 @@ the browser's `Accept-Language`, else English.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import re
 from datetime import date, datetime
-from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-LANGUAGES = ("en", "nl", "fr")
-FALLBACK = "en"
-LANGUAGE_NAMES = {"en": "English", "nl": "Nederlands", "fr": "Français"}
+from core import i18n
+from core.i18n import FALLBACK, LANGUAGE_NAMES, LANGUAGES
+
+# The languages are core.i18n's, named here too for the UI's modules.
+__all__ = [
+    "FALLBACK",
+    "LANGUAGES",
+    "LANGUAGE_NAMES",
+    "LANG_COOKIE",
+    "Translator",
+    "language_of",
+    "negotiate",
+]
+
 LANG_COOKIE = "lang"
-
-_MONTHS = {
-    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
-    "nl": ("jan.", "feb.", "mrt.", "apr.", "mei", "jun.", "jul.", "aug.", "sep.", "okt.", "nov.",
-           "dec."),
-    "fr": ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
-           "nov.", "déc."),
-}  # fmt: skip
-_WEEKDAYS = {
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-    "nl": ("ma", "di", "wo", "do", "vr", "za", "zo"),
-    "fr": ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."),
-}
-_PLACEHOLDER = re.compile(r"{(\w+)}")
-
-
-@cache
-def catalogue() -> dict[str, dict[str, str]]:
-    """Every key of every module of `api.ui.messages`; a key defined twice is an error."""
-    from api.ui import messages
-
-    merged: dict[str, dict[str, str]] = {}
-    for info in sorted(pkgutil.iter_modules(messages.__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"{messages.__name__}.{info.name}")
-        for key, texts in getattr(module, "MESSAGES", {}).items():
-            if key in merged:
-                raise RuntimeError(f"UI message {key!r} is defined twice (again in {info.name})")
-            merged[key] = texts
-    return merged
-
-
-def placeholders(text: str) -> set[str]:
-    return set(_PLACEHOLDER.findall(text))
 
 
 def negotiate(accept_language: str | None) -> str:
@@ -91,46 +63,32 @@ class Translator:
     """`t` of the templates: words and dates in one language."""
 
     def __init__(self, language: str) -> None:
-        self.language = language if language in LANGUAGES else FALLBACK
+        self.language = i18n.known(language)
 
     def __call__(self, key: str, **values: Any) -> str:
-        texts = catalogue().get(key)
-        if texts is None:
-            return key
-        text = texts.get(self.language) or texts.get(FALLBACK) or key
-        return text.format(**values) if values else text
+        return i18n.gettext(self.language, key, **values)
+
+    def plural(self, key: str, n: float, **values: Any) -> str:
+        """The plural entry `key` in the form `n` takes, with `%(n)s` the number written the
+        local way: `3 days late`, `1 dag te laat`."""
+        return i18n.ngettext(self.language, key, key, n, n=self.number(n), **values)
 
     def has(self, key: str) -> bool:
-        return key in catalogue()
-
-    # -------------------------------------------------------------------------- dates
+        return key in i18n.catalogue(FALLBACK)
 
     def date(self, day: date | datetime | None, *, weekday: bool = False) -> str:
         """`4 Jan 2027` / `4 jan. 2027` / `4 janv. 2027` (with the weekday first if asked)."""
-        if day is None:
-            return ""
-        if isinstance(day, datetime):
-            day = day.date()
-        text = f"{day.day} {_MONTHS[self.language][day.month - 1]} {day.year}"
-        if weekday:
-            text = f"{_WEEKDAYS[self.language][day.weekday()]} {text}"
-        return text
+        return "" if day is None else i18n.format_date(day, self.language, weekday=weekday)
 
     def time(self, moment: datetime, timezone: str = "UTC") -> str:
-        return moment.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
+        return i18n.format_time(moment, self.language, ZoneInfo(timezone))
 
     def datetime(self, moment: datetime | None, timezone: str = "UTC") -> str:
         """The date and the time of `moment` in `timezone`: `Mon 4 Jan 2027, 09:00`."""
         if moment is None:
             return ""
-        local = moment.astimezone(ZoneInfo(timezone))
-        return f"{self.date(local.date(), weekday=True)}, {local:%H:%M}"
+        return i18n.format_datetime(moment, self.language, ZoneInfo(timezone))
 
     def number(self, value: float) -> str:
         """Thousands grouped the local way: 8,640 / 8.640 / 8 640."""
-        whole = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
-        if self.language == "nl":
-            return whole.translate(str.maketrans(",.", ".,"))
-        if self.language == "fr":
-            return whole.replace(",", "\u202f").replace(".", ",")
-        return whole
+        return i18n.format_number(value, self.language)

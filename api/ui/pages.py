@@ -33,11 +33,13 @@ from api.auth import PERMISSIONS, Action
 from api.ui import session as sessions
 from api.ui.i18n import LANG_COOKIE, LANGUAGE_NAMES, LANGUAGES, Translator, language_of
 from api.ui.session import Session
+from core import i18n
 from core.clock import Clock
 from core.settings import Settings
 from db import api_keys
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+LOADER = jinja2.FileSystemLoader(TEMPLATES)  # one object: core.i18n keeps an environment per loader
 STATIC = Path(__file__).resolve().parent.parent / "static"
 # Roles that may sign in to the UI: people. A contracting key belongs to a system.
 UI_ROLES = frozenset({"viewer", "operator", "admin"})
@@ -57,19 +59,6 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",
 }
-
-
-@cache
-def environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.globals["static"] = static_url
-    return env
 
 
 @cache
@@ -158,6 +147,7 @@ class Page:
         here = path + (f"?{query}" if query else "")
         return {
             "t": self.t,
+            "static": static_url,
             "lang": self.language,
             "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
             "here": here,
@@ -183,7 +173,8 @@ class Page:
         context.update(values)
         if "here" in values:  # a page re-rendered by a POST names the page it shows
             context["here_quoted"] = quote(values["here"], safe="")
-        html = environment().get_template(template).render(context)
+        env = i18n.environment(LOADER, autoescape=True, language=self.language)
+        html = env.get_template(template).render(context)
         return self.respond(HTMLResponse(html, status_code=status))
 
     def redirect(self, target: str, *, flash: str | None = None) -> RedirectResponse:

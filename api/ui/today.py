@@ -88,11 +88,6 @@ def _section(section: today_model.Section[Any], items: list[dict[str, Any]]) -> 
     return {"items": items, "total": section.total, "more": section.more}
 
 
-def plural(t: Translator, key: str, n: float) -> str:
-    """`key_one` for one, `key_other` else, with `{n}` filled."""
-    return t(f"{key}_{'one' if n == 1 else 'other'}", n=t.number(n))
-
-
 def relative(t: Translator, days: int) -> str:
     """today / tomorrow / in 5 days / yesterday / 3 days ago."""
     if days == 0:
@@ -102,8 +97,8 @@ def relative(t: Translator, days: int) -> str:
     if days == -1:
         return t("today_rel_yesterday")
     if days > 0:
-        return plural(t, "today_rel_in", days)
-    return plural(t, "today_rel_ago", -days)
+        return t.plural("today_rel_in", days)
+    return t.plural("today_rel_ago", -days)
 
 
 def _who(row: Any) -> dict[str, Any]:
@@ -182,9 +177,9 @@ def _tasks(t: Translator, r: today_model.TasksDue) -> dict[str, Any]:
         "sub": r.team,
         "detail": t("today_task_due", date=t.date(r.oldest_due, weekday=True)),
         "tasks": titles[:TASKS_SHOWN],
-        "tasks_more": plural(t, "today_tasks_more", len(titles) - TASKS_SHOWN)
+        "tasks_more": t.plural("today_tasks_more", len(titles) - TASKS_SHOWN)
         if len(titles) > TASKS_SHOWN
         else None,
-        "when": plural(t, "today_late", r.days_overdue),
+        "when": t.plural("today_late", r.days_overdue),
         "tone": "late",
     }

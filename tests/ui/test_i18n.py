@@ -1,6 +1,6 @@
-"""The UI's words: every key in English, Dutch and French with the same placeholders, every
-literal key a template or route asks for exists, and dates read the way each language writes
-them. No browser needed."""
+"""The words: every message in English, Dutch and French with the same placeholders, every
+literal key the code and the templates ask for exists, and dates read the way each language
+writes them. No browser needed."""
 
 from __future__ import annotations
 
@@ -9,43 +9,70 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 
-from api.ui.i18n import LANGUAGES, Translator, catalogue, language_of, negotiate, placeholders
+from api.ui.i18n import LANGUAGES, Translator, language_of, negotiate
+from core.i18n import catalogue
 
 ROOT = Path(__file__).resolve().parents[2]
-# t("key") / t('key', …) with a whole literal key (not "phase_" ~ p), in templates and in the UI's
-# Python; Jinja comments are left out.
-_LITERAL_KEY = re.compile(r"""\bt\(\s*["']([a-z0-9_.\-]+)["']\s*[,)]""")
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+# t.plural("key", …) in a template: Jinja's extractor reads only plain calls like t("key").
+_TEMPLATE_PLURAL = re.compile(r"""\bt\.plural\(\s*["']([a-z0-9_.\-]+)["']\s*,""")
 _JINJA_COMMENT = re.compile(r"{#.*?#}", re.DOTALL)
+
+
+def placeholders(text: str) -> set[str]:
+    return set(_PLACEHOLDER.findall(text))
+
+
+def _forms(string: str | tuple[str, ...] | list[str]) -> list[str]:
+    return [string] if isinstance(string, str) else list(string)
+
+
+def catalogues() -> dict[str, dict[str, list[str]]]:
+    """msgid → language → its forms (one, or one per plural form)."""
+    merged: dict[str, dict[str, list[str]]] = {}
+    for language in LANGUAGES:
+        for message in catalogue(language):
+            if message.id:
+                key = message.id if isinstance(message.id, str) else message.id[0]
+                merged.setdefault(key, {})[language] = _forms(message.string)
+    return merged
 
 
 def test_every_key_is_in_every_language_with_the_same_placeholders() -> None:
     problems = []
-    for key, texts in catalogue().items():
-        missing = [lang for lang in LANGUAGES if not (texts.get(lang) or "").strip()]
+    for key, texts in catalogues().items():
+        missing = [lang for lang in LANGUAGES if not all(f.strip() for f in texts.get(lang, [""]))]
         if missing:
             problems.append(f"{key}: missing {', '.join(missing)}")
             continue
-        extra = set(texts) - set(LANGUAGES)
-        if extra:
-            problems.append(f"{key}: unknown languages {sorted(extra)}")
-        expected = placeholders(texts["en"])
+        expected = placeholders(texts["en"][-1])
         for lang in LANGUAGES:
-            if placeholders(texts[lang]) != expected:
-                problems.append(f"{key}: {lang} has {placeholders(texts[lang])}, en {expected}")
+            for form in texts[lang]:
+                if placeholders(form) != expected:
+                    problems.append(f"{key}: {lang} has {placeholders(form)}, en {expected}")
+                if "%" in _PLACEHOLDER.sub("", form).replace("%%", ""):
+                    problems.append(f"{key}: {lang} has a % that is no placeholder (write %%)")
     assert not problems, "\n".join(problems)
 
 
 def test_every_literal_key_used_exists() -> None:
-    sources = [*ROOT.glob("api/templates/ui/**/*.html"), *ROOT.glob("api/ui/**/*.py")]
+    """What `pybabel extract` finds with babel.cfg, and the templates' t.plural(...)."""
+    with (ROOT / "babel.cfg").open() as cfg:
+        method_map, options_map = parse_mapping_cfg(cfg)
     used: dict[str, str] = {}
-    for path in sources:
+    for where, _, message, *_ in extract_from_dir(ROOT / "api", method_map, options_map):
+        key = message if isinstance(message, str) else message[0]
+        if key != "key":  # the docstrings' example
+            used.setdefault(key, where)
+    for path in (ROOT / "api" / "templates").rglob("*.htm*"):
         text = _JINJA_COMMENT.sub("", path.read_text("utf-8"))
-        for key in _LITERAL_KEY.findall(text):
-            if key != "key":  # the docstrings' example
-                used.setdefault(key, str(path.relative_to(ROOT)))
-    assert used, "no t(...) call found: is the pattern still right?"
-    unknown = {key: where for key, where in used.items() if key not in catalogue()}
+        for key in _TEMPLATE_PLURAL.findall(text):
+            used.setdefault(key, str(path.relative_to(ROOT)))
+    assert len(used) > 200, "few t(...) calls found: is babel.cfg still right?"
+    unknown = {key: where for key, where in used.items() if key not in catalogues()}
     assert not unknown, f"keys used but not in the catalogue: {unknown}"
 
 
