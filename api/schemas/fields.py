@@ -21,12 +21,12 @@ from pydantic import (
     StringConstraints,
 )
 
+from core.i18n import LANGUAGES as LANGUAGES  # named here for api.schemas
 from workflows.types import (
     ASSIGNMENT_ID_PATTERN,
 )
 
 TASK_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
-LANGUAGES = ("en", "nl", "fr")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
