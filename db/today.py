@@ -11,13 +11,16 @@ compressed clock sees its own today, not the wall clock's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from db.pool import Executor
 from db.reads import side_by_side, total
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 STARTING_DAYS = 14
 LEAVING_DAYS = 30
@@ -86,6 +89,7 @@ class TasksDue:
 
 
 T = TypeVar("T")
+D = TypeVar("D", bound="DataclassInstance")
 
 
 @dataclass(frozen=True)
@@ -230,34 +234,23 @@ async def _renewals(db: Executor, today: date, now: datetime, limit: int) -> Sec
 
 
 def _renewal(r: Any, today: date, now: datetime) -> RenewalDue:
-    return RenewalDue(
-        assignment_id=r["assignment_id"],
-        freelancer_name=r["freelancer_name"],
-        team=r["team"],
-        role=r["role"],
-        manager_name=r["manager_name"],
-        end_date=r["end_date"],
-        timezone=r["timezone"],
-        due=r["due"],
-        overdue=r["due"] < now,
-        urgent=now <= r["due"] < now + timedelta(days=URGENT_DAYS),
-        days_left=(r["due"].astimezone(ZoneInfo(r["timezone"])).date() - today).days,
+    due = r["due"]
+    return _from_row(
+        RenewalDue,
+        r,
+        overdue=due < now,
+        urgent=now <= due < now + timedelta(days=URGENT_DAYS),
+        days_left=(due.astimezone(ZoneInfo(r["timezone"])).date() - today).days,
     )
 
 
 async def _starting(db: Executor, today: date, limit: int) -> Section[Starting]:
     rows = await db.fetch(_STARTING, today, today + timedelta(days=STARTING_DAYS), limit)
     starting = [
-        Starting(
-            assignment_id=r["assignment_id"],
-            freelancer_name=r["freelancer_name"],
-            team=r["team"],
-            role=r["role"],
-            phase=r["phase"],
-            start_date=r["start_date"],
+        _from_row(
+            Starting,
+            r,
             days_until=(r["start_date"] - today).days,
-            tools=r["tools"],
-            granted=r["granted"],
             access_ready=r["granted"] == r["tools"],
         )
         for r in rows
@@ -267,19 +260,7 @@ async def _starting(db: Executor, today: date, limit: int) -> Section[Starting]:
 
 async def _leaving(db: Executor, today: date, limit: int) -> Section[Leaving]:
     rows = await db.fetch(_LEAVING, today, today + timedelta(days=LEAVING_DAYS), limit)
-    leaving = [
-        Leaving(
-            assignment_id=r["assignment_id"],
-            freelancer_name=r["freelancer_name"],
-            team=r["team"],
-            role=r["role"],
-            phase=r["phase"],
-            end_date=r["end_date"],
-            days_until=(r["end_date"] - today).days,
-            feedback_received=r["feedback_received"],
-        )
-        for r in rows
-    ]
+    leaving = [_from_row(Leaving, r, days_until=(r["end_date"] - today).days) for r in rows]
     return Section(leaving, total(rows))
 
 
@@ -287,23 +268,18 @@ async def _tasks(db: Executor, today: date, limit: int) -> tuple[Section[TasksDu
     """The section, and how many tasks are past due in all, over every assignment."""
     rows = await db.fetch(_TASKS, today, limit)
     tasks = [
-        TasksDue(
-            assignment_id=r["assignment_id"],
-            freelancer_name=r["freelancer_name"],
-            team=r["team"],
-            phase=r["phase"],
-            tasks=[
-                OpenTask(
-                    task_id=t["task_id"],
-                    title=t["title"],
-                    phase=t["phase"],
-                    due=date.fromisoformat(t["due"]),
-                )
-                for t in r["tasks"]
-            ],
-            oldest_due=r["oldest_due"],
+        _from_row(
+            TasksDue,
+            r,
+            tasks=[_from_row(OpenTask, t, due=date.fromisoformat(t["due"])) for t in r["tasks"]],
             days_overdue=(today - r["oldest_due"]).days,
         )
         for r in rows
     ]
     return Section(tasks, total(rows)), rows[0]["open_tasks"] if rows else 0
+
+
+def _from_row(cls: type[D], row: Any, **computed: Any) -> D:
+    """A `cls` from the columns of the row named as its fields, and the fields computed here."""
+    columns = {f.name: row[f.name] for f in fields(cls) if f.name not in computed}
+    return cls(**columns, **computed)
