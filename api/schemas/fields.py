@@ -3,6 +3,7 @@
 Inputs refuse unknown fields and take only JSON's own types (no "60" for a number, no number for
 a date); each rule that the OpenAPI document can state is stated there too (a pattern, a range).
 """
+
 from __future__ import annotations
 
 import re
@@ -121,5 +122,3 @@ AssignmentId = Annotated[str, Field(pattern=ASSIGNMENT_ID_PATTERN, examples=["AC
 
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-

@@ -2,6 +2,7 @@
 mapped explicitly to the workflow's inputs. What a schema alone cannot judge is checked by the
 Lifecycle service (api/lifecycle.py): tools against the configured catalogue, dates against the
 deployment clock's today."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -277,5 +278,3 @@ class TaskCompletion(Input):
 
     def to_input(self, task_id: str, actor: str) -> CompleteTaskInput:
         return CompleteTaskInput(task_id=task_id, actor=actor)
-
-

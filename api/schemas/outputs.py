@@ -1,4 +1,5 @@
 """What the API answers: the assignment as the contract shows it, lists, the timeline, the clock."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
