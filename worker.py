@@ -16,6 +16,7 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.access import AccessActivities
+from activities.guard import GuardActivities
 from activities.mail import MailActivities, MailConfig
 from activities.notify import NotifyActivities
 from activities.records import RecordActivities
@@ -25,6 +26,7 @@ from core.temporal import connect
 from db.clock import deployment_clock
 from db.pool import create_pool
 from workflows.assignment import AssignmentWorkflow
+from workflows.delivery import MailDelivery
 from workflows.notification import NotificationDelivery
 
 log = structlog.get_logger("worker")
@@ -39,6 +41,7 @@ PASSTHROUGH = (
     "zoneinfo",
     "workflows.policy",
     "workflows.rules",
+    "workflows.effects",
 )
 
 
@@ -63,7 +66,10 @@ def build_activities(
             signing_key=settings.signing_key,
             smtp_url=settings.smtp_url,
             hr_email=settings.hr_email,
+            admin_emails=list(settings.admin_email),
         ),
+        client=client,
+        task_queue=task_queue,
     )
     access = AccessActivities(pool, provisioner=provisioner, catalogue=settings.tools)
     # Delivery is registered even with notifications off, so deliveries under way can finish.
@@ -75,10 +81,14 @@ def build_activities(
         url=settings.notify_url,
         secret=settings.notify_secret,
     )
+    guard = GuardActivities(pool, settings.revoke_guard)
     return [
         RecordActivities(pool).record,
-        mail.send_mail,
+        mail.queue_mail,
+        mail.deliver_mail,
+        mail.send_mail,  # for the runs begun before independent effects
         access.sync_access,
+        guard.claim_revocation,
         notify.publish,
         notify.deliver_notification,
     ]
@@ -95,7 +105,7 @@ def build_worker(
     return Worker(
         client,
         task_queue=queue,
-        workflows=[AssignmentWorkflow, NotificationDelivery],
+        workflows=[AssignmentWorkflow, NotificationDelivery, MailDelivery],
         activities=build_activities(pool, settings, client, queue, provisioner),
         workflow_runner=workflow_runner(),
         graceful_shutdown_timeout=timedelta(seconds=10),

@@ -22,6 +22,7 @@ from workflows.types import (
     SyncAccessResult,
 )
 
+BY_HAND = "by hand"  # closed at the IdP by an admin, who told the engine
 LEDGER_ONLY = "ledger"
 
 
@@ -111,7 +112,9 @@ class AccessActivities:
             t for t, status in current.items() if t not in wanted and status != AccessStatus.REVOKED
         )
         deactivate = not input.active and bool(current)
-        if self._provisioner is not None and (grant or revoke or deactivate):
+        if input.by_hand:  # an admin closed the account at the IdP: the ledger follows
+            provider = BY_HAND
+        elif self._provisioner is not None and (grant or revoke or deactivate):
             await self._provisioner.apply(
                 assignment_id, input.freelancer, grant, revoke, input.active
             )

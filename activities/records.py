@@ -1,11 +1,12 @@
-"""The record activity: keeps the read model (assignment row and timeline) in PostgreSQL."""
+"""The record activity: keeps the read model (assignment row and timeline) in PostgreSQL, and
+what the workflow says of its effects that keep failing (db.effects)."""
 
 from __future__ import annotations
 
 import asyncpg
 from temporalio import activity
 
-from db import assignments, timeline
+from db import assignments, effects, timeline
 from workflows.types import RECORD, RecordInput
 
 
@@ -21,6 +22,7 @@ class RecordActivities:
         async with self._pool.acquire() as conn, conn.transaction():
             await assignments.upsert_state(conn, input.state, input.run_id)
             added = await timeline.append(conn, assignment_id, input.entries)
+            await effects.report(conn, assignment_id, input.state.access_failure)
         activity.logger.info(
             "recorded %s (phase %s, %d new timeline entries)",
             assignment_id,

@@ -276,6 +276,9 @@ class Lifecycle:
             return None
         state = await self._state_of(row)
         entries = await timeline.list_for(self.pool, assignment_id)
+        # What the workflow has done but not yet recorded (its record follows the change).
+        recorded = {e["key"] for e in entries}
+        entries += [e.model_dump() for e in state.unrecorded if e.key not in recorded]
         items = [
             TimelineItem(at=e["at"], kind=e["kind"], summary=e["summary"], actor=e["actor"])
             for e in entries

@@ -2,15 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from workflows.types import TASK_QUEUE, Policy
+
+_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def _duration(value: object) -> object:
+    """A duration as people write it: `90s`, `15m`, `24h`, `7d` (or a number of seconds)."""
+    if isinstance(value, int | float):
+        return timedelta(seconds=value)
+    if isinstance(value, str):
+        found = _DURATION.match(value)
+        if not found:
+            raise ValueError("must be a duration such as 90s, 15m, 24h or 7d")
+        amount, unit = found.groups()
+        duration = timedelta(**{_UNITS[unit]: int(amount)})
+        if duration <= timedelta(0):
+            raise ValueError("must be longer than 0")
+        return duration
+    return value
 
 
 class Settings(BaseSettings):
@@ -42,6 +62,14 @@ class Settings(BaseSettings):
     tools: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["chat", "wiki", "email", "calendar"]
     )
+    # Effects: early ends revoking more than this many freelancers within an hour are held for
+    # an admin; the admins' addresses (comma-separated) hear of holds and of access open after an
+    # end; an effect failing longer than `attention_after` is listed as needing attention; the
+    # access reconciliation runs every `reconcile_every`.
+    revoke_guard: int = Field(default=25, ge=0)
+    admin_email: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    attention_after: Annotated[timedelta, BeforeValidator(_duration)] = timedelta(minutes=15)
+    reconcile_every: Annotated[timedelta, BeforeValidator(_duration)] = timedelta(hours=24)
     clock_speed: float = 1.0
     # For tests and demos: the instant (RFC 3339) the deployment clock shows at its anchor.
     clock_start: datetime | None = None
@@ -49,7 +77,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     policy: Policy = Field(default_factory=Policy)
 
-    @field_validator("tools", mode="before")
+    @field_validator("tools", "admin_email", mode="before")
     @classmethod
     def _split_tools(cls, value: object) -> object:
         if isinstance(value, str):

@@ -5,7 +5,9 @@ occurrence, revision) only. Writing the same message again (a retried activity) 
 the first row, and the sender can tell whether it already went out.
 
 Statuses: `kept` (no SMTP server configured: the mail stays here and the UI's outbox shows it),
-`pending` (written, not yet accepted by the server), `sent`, `failed` (refused for good).
+`pending` (written, not yet accepted by the server), `sent`, `failed` (refused for good). A message
+delivered on its own (MailDelivery) keeps its bytes (`raw`) and counts its attempts; the first
+failed one's time (`first_failed_at`) tells the attention list how long it has been failing.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from db.pool import Executor
 STATUSES = frozenset({"kept", "pending", "sent", "failed"})
 
 _COLUMNS = """message_id, assignment_id, term, kind, occurrence, sender, recipients, cc, subject,
-    body_text, body_html, calendar, status, error, created_at, sent_at"""
+    body_text, body_html, calendar, status, error, created_at, sent_at, attempts, first_failed_at"""
 
 
 @dataclass
@@ -36,6 +38,7 @@ class OutboxMessage:
     body_html: str | None = None
     calendar: str | None = None
     status: str = "pending"
+    raw: bytes | None = None  # the message as it is sent (with its headers), when queued
 
 
 async def insert_if_absent(conn: Executor, msg: OutboxMessage) -> tuple[dict[str, Any], bool]:
@@ -45,8 +48,8 @@ async def insert_if_absent(conn: Executor, msg: OutboxMessage) -> tuple[dict[str
     row = await conn.fetchrow(
         f"""
         INSERT INTO mail_message (message_id, assignment_id, term, kind, occurrence, sender,
-            recipients, cc, subject, body_text, body_html, calendar, status)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+            recipients, cc, subject, body_text, body_html, calendar, status, raw)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
         ON CONFLICT (message_id) DO NOTHING
         RETURNING {_COLUMNS}
         """,
@@ -63,6 +66,7 @@ async def insert_if_absent(conn: Executor, msg: OutboxMessage) -> tuple[dict[str
         msg.body_html,
         msg.calendar,
         msg.status,
+        msg.raw,
     )
     if row is not None:
         return dict(row), True
@@ -89,6 +93,26 @@ async def mark(conn: Executor, message_id: str, status: str, error: str | None =
         error,
     )
     return result != "UPDATE 0"
+
+
+async def record_failure(conn: Executor, message_id: str, error: str) -> None:
+    """One more attempt that failed (the message stays pending): when the first was, the last
+    error."""
+    await conn.execute(
+        """
+        UPDATE mail_message
+        SET attempts = attempts + 1, last_attempt_at = now(), error = $2,
+            first_failed_at = coalesce(first_failed_at, now())
+        WHERE message_id = $1 AND status = 'pending'
+        """,
+        message_id,
+        error,
+    )
+
+
+async def raw_of(conn: Executor, message_id: str) -> bytes | None:
+    """The bytes of a queued message, as they are sent."""
+    return await conn.fetchval("SELECT raw FROM mail_message WHERE message_id = $1", message_id)
 
 
 async def get(conn: Executor, message_id: str) -> dict[str, Any] | None:

@@ -25,50 +25,42 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from core.clock import Clock
     from workflows import checklists, policy, rules
+    from workflows.effects import REVOKED, AccessLane, Effects, LedgerLane, access_closed
     from workflows.types import (
         CLOSED_PHASES,
-        PUBLISH,
-        RECORD,
-        SEND_MAIL,
-        SYNC_ACCESS,
+        AccessActionInput,
         AccessStatus,
         AmendInput,
         AssignmentState,
         AssignmentWorkflowInput,
         CancelInput,
         CompleteTaskInput,
+        DecideHoldInput,
         DecideRenewalInput,
         ExtendInput,
         MailKind,
         PendingDecision,
         Phase,
-        PublishInput,
-        RecordInput,
-        SendMailInput,
-        SendMailResult,
         Step,
         StepKind,
         SubmitFeedbackInput,
-        SyncAccessInput,
-        SyncAccessResult,
         Task,
         TerminateInput,
         TimelineEntry,
         Transition,
     )
 
-QUICK = timedelta(seconds=30)
-RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=2))
+# The patch of runs whose effects are on lanes of their own (workflows/effects.py): a run decides
+# once, at its start, so runs begun before it keep their story as it was until their next term.
+INDEPENDENT_EFFECTS = "independent-effects"
 
 
 @workflow.defn
-class AssignmentWorkflow:
+class AssignmentWorkflow(Effects):
     @workflow.init
     def __init__(self, input: AssignmentWorkflowInput) -> None:
         self._clock = Clock(input.clock.anchor, input.clock.speed, input.clock.start)
@@ -83,12 +75,17 @@ class AssignmentWorkflow:
         self._next_term = False
         self._published = 0  # events published by this run: numbers their ids
         self._run_started: datetime | None = None
+        self._ledger: LedgerLane | None = None  # the lanes of independent effects, when on
+        self._access: AccessLane | None = None
+        self._lanes: list[asyncio.Task[None]] = []
 
     # ---------------------------------------------------------------- the story
 
     @workflow.run
     async def run(self, input: AssignmentWorkflowInput) -> AssignmentState:
         self._run_started = self._now()
+        if workflow.patched(INDEPENDENT_EFFECTS):
+            self._start_lanes(input.pending_effects)
         if input.carried is None:
             async with self._lock:
                 await self._sign()
@@ -116,6 +113,7 @@ class AssignmentWorkflow:
                 self._done.add(step.key)
 
         await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._effects_settled()
         if self._state.phase not in CLOSED_PHASES:
             workflow.logger.info(
                 "continuing as new in term %d",
@@ -148,7 +146,7 @@ class AssignmentWorkflow:
             StepKind.OFFBOARDING: self._offboard,
             StepKind.REVOKE_ACCESS: self._revoke_access,
             StepKind.FEEDBACK_REMINDER: self._remind_feedback,
-            StepKind.COMPLETION: lambda _step: self._complete(),
+            StepKind.COMPLETION: self._completion,
         }
         workflow.logger.info(
             "step %s",
@@ -270,11 +268,22 @@ class AssignmentWorkflow:
 
     async def _revoke_access(self, step: Step) -> None:
         await self._sync_access(active=False)
-        await self._record(self._entry(step.key, "Tool access revoked: the assignment has ended"))
+        if self._access is None:  # else recorded once the IdP has confirmed it
+            await self._record(self._entry(step.key, REVOKED))
 
     async def _remind_feedback(self, step: Step) -> None:
         await self._mail(MailKind.FEEDBACK_REMINDER)
         await self._record(self._entry(step.key, "Exit feedback reminder sent"))
+
+    async def _completion(self, step: Step) -> None:
+        """14 days after the end; with independent effects, once the access is closed too."""
+        if self._access is None or access_closed(self._state):
+            await self._complete()
+            return
+        await self._sync_access(active=False)
+        await self._record(
+            self._entry(step.key, "Waiting for tool access to close at the IdP before completing")
+        )
 
     async def _complete(self) -> None:
         s = self._state
@@ -363,7 +372,7 @@ class AssignmentWorkflow:
         async with self._lock:
             self._validate_cancel(input)
             s = self._state
-            if s.access:
+            if s.access or self._access is not None:
                 await self._sync_access(active=False)
             s.phase = Phase.CANCELLED
             s.pending_decision = None
@@ -401,7 +410,9 @@ class AssignmentWorkflow:
             if input.tools is not None and tools_changed:
                 changes.append("tools " + ", ".join(input.tools or ["none"]))
                 a.tools = list(input.tools)
-                if self._state.access and self._state.phase is not Phase.OFFBOARDING:
+                if self._state.phase is not Phase.OFFBOARDING and (
+                    self._state.access or self._access is not None
+                ):
                     await self._sync_access(active=True)
             summary = "Amended: " + ("; ".join(changes) if changes else "nothing changed")
             await self._record(self._entry(self._update_key("amended"), summary, input.actor))
@@ -492,9 +503,69 @@ class AssignmentWorkflow:
     def _validate_submit_feedback(self, input: SubmitFeedbackInput) -> None:
         rules.check_submit_feedback(self._state, input)
 
+    @workflow.update
+    async def retry_access(self, input: AccessActionInput) -> AssignmentState:
+        """Look at the IdP again now (the attention list's "retry now")."""
+        assert self._access is not None
+        self._access.nudge()
+        return self._view()
+
+    @retry_access.validator
+    def _validate_retry_access(self, input: AccessActionInput) -> None:
+        rules.check_access_action(self._state, input, self._access is not None)
+
+    @workflow.update
+    async def close_access_by_hand(self, input: AccessActionInput) -> AssignmentState:
+        """An admin closed the account at the IdP: the engine stops trying and the ledger says
+        so (a reconciliation will check it)."""
+        async with self._lock:
+            s, now = self._state, self._now()
+            s.access_kept_by, s.access_failure = input.actor, None
+            s.access = [
+                x.model_copy(update={"status": AccessStatus.REVOKED, "since": now})
+                for x in s.access
+            ]
+            self._put_access_by_hand()
+            await self._record(
+                self._entry(
+                    self._update_key("access-by-hand"),
+                    "Tool access closed by hand at the IdP",
+                    input.actor,
+                )
+            )
+            self._changed()
+            return self._view()
+
+    @close_access_by_hand.validator
+    def _validate_close_access_by_hand(self, input: AccessActionInput) -> None:
+        rules.check_close_by_hand(self._state, input, self._access is not None)
+
+    @workflow.update
+    async def decide_hold(self, input: DecideHoldInput) -> AssignmentState:
+        async with self._lock:
+            s = self._state
+            if input.release:
+                s.revocation_cleared = True
+                summary = "Held revocation released: tool access is being revoked"
+            else:
+                s.access_kept_by = input.actor
+                summary = "Held revocation rejected: tool access is left as it is"
+            assert self._access is not None
+            self._access.nudge()
+            await self._record(self._entry(self._update_key("hold"), summary, input.actor))
+            self._changed()
+            return self._view()
+
+    @decide_hold.validator
+    def _validate_decide_hold(self, input: DecideHoldInput) -> None:
+        rules.check_decide_hold(self._state, input, self._access is not None)
+
     @workflow.query
     def get_state(self) -> AssignmentState:
-        return self._view()
+        view = self._view()
+        if self._ledger is not None:
+            view.unrecorded = self._ledger.unrecorded()
+        return view
 
     # ------------------------------------------------------------------- schedule
 
@@ -529,8 +600,18 @@ class AssignmentWorkflow:
         return policy.offboarding_at(self._plan())
 
     def _ready_to_complete(self) -> bool:
-        """Feedback in and access revoked: nothing is left to wait for."""
+        """Feedback in (or the moment of completion passed, with independent effects) and access
+        closed: nothing is left to wait for."""
         s = self._state
+        if self._access is not None:
+            due = s.feedback_received_at is not None or "completion" in self._done
+            return (
+                s.phase is Phase.OFFBOARDING
+                and due
+                and s.access_closing_since is not None
+                and access_closed(s)
+                and self._access.idle
+            )
         return (
             s.phase is Phase.OFFBOARDING
             and s.feedback_received_at is not None
@@ -570,6 +651,8 @@ class AssignmentWorkflow:
         s.renewal_decision = "renew"
         s.renewal_decided_at = self._now()
         self._next_term = True
+        if self._ledger is not None:  # what this term still asks for is the next one's to do
+            self._ledger.stop_taking()
 
     def _carry(self) -> AssignmentWorkflowInput:
         """What the next run needs: the state, without this run's bookkeeping."""
@@ -581,6 +664,7 @@ class AssignmentWorkflow:
             clock=self._input.clock,
             policy=self._policy,
             carried=state,
+            pending_effects=self._handed_over(),
         )
 
     # --------------------------------------------------------------------- reading
@@ -615,101 +699,4 @@ class AssignmentWorkflow:
             summary=summary,
             actor=actor,
             data={k: None if v is None else str(v) for k, v in data.items()},
-        )
-
-    # --------------------------------------------------------------------- effects
-
-    async def _record(self, *entries: TimelineEntry) -> None:
-        await workflow.execute_activity(
-            RECORD,
-            RecordInput(state=self._view(), entries=list(entries), run_id=workflow.info().run_id),
-            start_to_close_timeout=QUICK,
-            retry_policy=RETRY,
-        )
-
-    async def _mail(
-        self,
-        kind: MailKind,
-        *,
-        occurrence: str = "",
-        note: str | None = None,
-        term: int | None = None,
-        revision: int = 0,
-    ) -> None:
-        """Sends one mail; a permanent refusal is put on the timeline, never stops the story."""
-        try:
-            await workflow.execute_activity(
-                SEND_MAIL,
-                SendMailInput(
-                    kind=kind,
-                    term=term or self._state.term,
-                    occurrence=occurrence,
-                    state=self._view(),
-                    at=self._now(),
-                    note=note,
-                    revision=revision,
-                ),
-                result_type=SendMailResult,
-                start_to_close_timeout=timedelta(minutes=1),
-                retry_policy=RETRY,
-            )
-        except ActivityError as err:
-            workflow.logger.warning(
-                "mail not delivered",
-                extra={"assignment_id": self._state.assignment.assignment_id, "kind": kind},
-            )
-            await self._record(
-                self._entry(
-                    f"mail-failed:{kind}:{occurrence}", f"Mail {kind} not delivered: {err.cause}"
-                )
-            )
-
-    async def _sync_access(self, *, active: bool) -> None:
-        s = self._state
-        try:
-            result = await workflow.execute_activity(
-                SYNC_ACCESS,
-                SyncAccessInput(
-                    assignment_id=s.assignment.assignment_id,
-                    term=s.term,
-                    freelancer=s.assignment.freelancer,
-                    tools=list(s.assignment.tools) if active else [],
-                    active=active,
-                    at=self._now(),
-                ),
-                result_type=SyncAccessResult,
-                start_to_close_timeout=timedelta(minutes=2),
-                retry_policy=RETRY,
-            )
-        except ActivityError as err:
-            await self._record(
-                self._entry(f"access-failed:{self._version}", f"Access change refused: {err.cause}")
-            )
-            return
-        s.access = result.access
-        await self._publish(
-            "lifecycle.access_changed",
-            {"access": [x.model_dump(mode="json") for x in result.access]},
-        )
-
-    async def _publish_phase(self) -> None:
-        await self._publish(
-            "lifecycle.phase_changed", {"phase": self._state.phase, "term": self._state.term}
-        )
-
-    async def _publish(self, type_: Any, data: dict[str, object]) -> None:
-        """Queues one lifecycle event; its id is fixed by this run, so a retry repeats it."""
-        a = self._state.assignment
-        self._published += 1
-        await workflow.execute_activity(
-            PUBLISH,
-            PublishInput(
-                event_id=f"{a.assignment_id}.{workflow.info().run_id}.{self._published}",
-                type=type_,
-                assignment_id=a.assignment_id,
-                at=self._now(),
-                data=data,
-            ),
-            start_to_close_timeout=QUICK,
-            retry_policy=RETRY,
         )

@@ -18,10 +18,12 @@ from workflows.types import (
     REFUSED_CONFLICT,
     REFUSED_INVALID,
     REFUSED_NOT_FOUND,
+    AccessActionInput,
     AmendInput,
     AssignmentState,
     CancelInput,
     CompleteTaskInput,
+    DecideHoldInput,
     DecideRenewalInput,
     ExtendInput,
     Phase,
@@ -115,3 +117,26 @@ def check_submit_feedback(state: AssignmentState, input: SubmitFeedbackInput) ->
 def _not_ended(state: AssignmentState) -> None:
     if state.phase in CLOSED_PHASES:
         raise refuse(REFUSED_CONFLICT, f"the assignment has ended ({state.phase})")
+
+
+def check_access_action(state: AssignmentState, input: AccessActionInput, lanes: bool) -> None:
+    """An admin's word on access: only in runs whose access has a lane of its own."""
+    if not lanes:
+        raise refuse(
+            REFUSED_CONFLICT, "this term began before access had a lane of its own: wait a term"
+        )
+
+
+def check_close_by_hand(state: AssignmentState, input: AccessActionInput, lanes: bool) -> None:
+    check_access_action(state, input, lanes)
+    applied = state.access_applied
+    if state.access_closing_since is None:
+        raise refuse(REFUSED_CONFLICT, "the access is not to be closed: the assignment runs")
+    if state.access_kept_by is not None or (applied is not None and not applied.active):
+        raise refuse(REFUSED_CONFLICT, "the access is closed already")
+
+
+def check_decide_hold(state: AssignmentState, input: DecideHoldInput, lanes: bool) -> None:
+    check_access_action(state, AccessActionInput(actor=input.actor), lanes)
+    if not state.revocation_hold or state.revocation_cleared or state.access_kept_by:
+        raise refuse(REFUSED_CONFLICT, "no revocation of this assignment is held")

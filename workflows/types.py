@@ -22,6 +22,9 @@ SEND_MAIL = "send_mail"
 SYNC_ACCESS = "sync_access"
 PUBLISH = "publish"
 DELIVER_NOTIFICATION = "deliver_notification"
+QUEUE_MAIL = "queue_mail"
+DELIVER_MAIL = "deliver_mail"
+CLAIM_REVOCATION = "claim_revocation"
 
 # The `type` of the ApplicationError a refused update carries (the API maps them to 409/404/422).
 REFUSED_CONFLICT = "Conflict"
@@ -158,6 +161,24 @@ class Access(Model):
     since: datetime
 
 
+class AccessTarget(Model):
+    """What the freelancer's account at the IdP is to be: active in these tools, or closed."""
+
+    active: bool
+    tools: list[str] = Field(default_factory=list)
+
+
+class EffectFailure(Model):
+    """An effect that keeps failing: which, since when (assignment time), the last error, and
+    whether it is a revocation whose moment has passed (access open after the end)."""
+
+    kind: Literal["access_grant", "access_revoke"]
+    since: datetime
+    error: str
+    permanent: bool = False  # the IdP refused (rather than being out of reach)
+    overdue: bool = False
+
+
 class Transition(Model):
     kind: str
     at: datetime
@@ -191,14 +212,44 @@ class AssignmentState(Model):
     # a moved end date re-sends them so the series ends when the assignment does.
     invitations_until: date | None = None
     invitations_revision: int = 0
+    # Tool access, in runs begun with independent effects: what the IdP last confirmed, since when
+    # it is to be closed, what fails meanwhile, and what the revocation guard and admins decided.
+    access_applied: AccessTarget | None = None
+    access_closing_since: datetime | None = None
+    access_failure: EffectFailure | None = None
+    access_overdue_told: bool = False
+    revocation_hold: str | None = None
+    revocation_cleared: bool = False
+    access_kept_by: str | None = None  # an admin: closed by hand at the IdP, or the hold rejected
+    # In a query's answer only: timeline entries asked for and not yet recorded (the record
+    # follows on its own lane), so that a read right after a change tells of it.
+    unrecorded: list[TimelineEntry] = Field(default_factory=list)
 
 
 class AssignmentWorkflowInput(Model):
     assignment: Assignment
     clock: ClockSpec
     policy: Policy = Field(default_factory=Policy)
-    # Set only by continue-as-new: the state the previous run handed over.
+    # Set only by continue-as-new: the state the previous run handed over, and the effects it
+    # asked for but had not done yet (the next run does them first, in order).
     carried: AssignmentState | None = None
+    pending_effects: list[PendingEffect] = Field(default_factory=list)
+
+
+class PendingEffect(Model):
+    """One effect of the ledger lane (workflows/effects.py): its activity and its input."""
+
+    activity: str
+    record: RecordInput | None = None
+    mail: QueueMailInput | None = None
+    event: PublishInput | None = None
+    access: SyncAccessInput | None = None
+
+    @property
+    def input(self) -> Model:
+        found = self.record or self.mail or self.event or self.access
+        assert found is not None, f"an effect of {self.activity} without its input"
+        return found
 
 
 # --- updates: contract changes, operators' actions ---------------------------------------------
@@ -248,6 +299,21 @@ class SubmitFeedbackInput(Model):
     actor: str = "freelancer"
 
 
+class AccessActionInput(Model):
+    """An admin's word on the assignment's tool access: look again now, or it is closed by
+    hand at the IdP."""
+
+    actor: str = "admin"
+
+
+class DecideHoldInput(Model):
+    """An admin releases (the revocation goes ahead) or rejects (access is left as it is) a
+    revocation held by the guard."""
+
+    release: bool
+    actor: str = "admin"
+
+
 # --- activities ------------------------------------------------------------------------------
 
 
@@ -287,6 +353,8 @@ class MailKind(StrEnum):
     EXIT_FEEDBACK = "exit_feedback"
     FEEDBACK_REMINDER = "feedback_reminder"
     ALUMNI_INVITATION = "alumni_invitation"
+    ACCESS_OVERDUE = "access_overdue"  # to the HR contact and the admins: access open after the end
+    REVOCATION_HELD = "revocation_held"  # to the admins: the guard holds early ends' revocations
 
 
 class SendMailInput(Model):
@@ -301,6 +369,44 @@ class SendMailInput(Model):
     # The calendar invitation's SEQUENCE: a moved meeting is re-sent with a higher revision, as a
     # new message (its Message-ID ends in `.r{revision}`) that updates the same calendar UID.
     revision: int = 0
+
+    def slim(self) -> QueueMailInput:
+        """What composing the mail needs of the state (the input of runs before this one)."""
+        s = self.state
+        return QueueMailInput(
+            kind=self.kind,
+            term=self.term,
+            occurrence=self.occurrence,
+            at=self.at,
+            note=self.note,
+            revision=self.revision,
+            assignment=s.assignment,
+            tasks=s.tasks,
+            granted_tools=[x.tool for x in s.access if x.status == AccessStatus.GRANTED],
+            decision_due=s.pending_decision.due if s.pending_decision else None,
+            renewal_decision=s.renewal_decision,
+            hr_email=self.hr_email,
+        )
+
+
+class QueueMailInput(Model):
+    """One mail to compose and put in the outbox (delivered on its own): the facts it tells."""
+
+    kind: MailKind
+    term: int
+    occurrence: str = ""  # tells apart several mails of one kind in a term (a check-in's date)
+    # Moment of the message in assignment time (dates in the text are judged against it).
+    at: datetime
+    note: str | None = None
+    # The calendar invitation's SEQUENCE: a moved meeting is re-sent with a higher revision, as a
+    # new message (its Message-ID ends in `.r{revision}`) that updates the same calendar UID.
+    revision: int = 0
+    assignment: Assignment
+    tasks: list[Task] = Field(default_factory=list)
+    granted_tools: list[str] = Field(default_factory=list)
+    decision_due: datetime | None = None
+    renewal_decision: Literal["renew", "end"] | None = None
+    hr_email: str | None = None  # who hears of an escalation, when the assignment names nobody
 
 
 class SendMailResult(Model):
@@ -318,11 +424,26 @@ class SyncAccessInput(Model):
     tools: list[str]
     active: bool = True
     at: datetime
+    by_hand: bool = False  # closed by hand at the IdP: only the ledger is brought up to date
 
 
 class SyncAccessResult(Model):
     access: list[Access] = Field(default_factory=list)
     provider: str = "ledger"
+
+
+class ClaimRevocationInput(Model):
+    """An early end (termination, cancellation) is about to revoke access: the guard counts it."""
+
+    assignment_id: str
+    reason: Literal["terminated", "cancelled"]
+    at: datetime
+
+
+class ClaimRevocationResult(Model):
+    held: bool = False
+    hold_id: str | None = None
+    first: bool = False  # the first hold now waiting: the admins are told
 
 
 class PublishInput(Model):

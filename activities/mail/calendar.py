@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from dateutil import rrule as dateutil_rrule
 from icalendar import Calendar, Event, vCalAddress, vRecur
 
-from workflows.types import Assignment, MailKind, Person, SendMailInput
+from workflows.types import Assignment, MailKind, Person, QueueMailInput
 
 from .config import MailConfig, MailInputError
 from .dates import bare_rrule, zone
@@ -44,9 +44,9 @@ class Meeting:
     title: str | None = None  # a team event's own title
 
 
-def meeting_for(input: SendMailInput, config: MailConfig) -> Meeting | None:
+def meeting_for(input: QueueMailInput, config: MailConfig) -> Meeting | None:
     """The calendar event an invitation carries; None for the other kinds."""
-    a = input.state.assignment
+    a = input.assignment
     tz = zone(a)
     uid = calendar_uid(
         assignment_id=a.assignment_id,
@@ -79,7 +79,7 @@ def meeting_for(input: SendMailInput, config: MailConfig) -> Meeting | None:
     return None
 
 
-def _team_event_meeting(input: SendMailInput, a: Assignment, tz: ZoneInfo, uid: str) -> Meeting:
+def _team_event_meeting(input: QueueMailInput, a: Assignment, tz: ZoneInfo, uid: str) -> Meeting:
     index = int(input.occurrence) if input.occurrence.isdigit() else -1
     if not 0 <= index < len(a.team_events):
         raise MailInputError(f"no team event {input.occurrence!r} on the assignment")

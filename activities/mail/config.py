@@ -6,7 +6,7 @@ rather than next to the activity, which imports all of them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -16,6 +16,7 @@ class MailConfig:
     signing_key: str  # signs the exit-feedback links
     smtp_url: str | None = None  # None: mail is kept in the outbox, not sent
     hr_email: str | None = None  # escalations when the assignment names no HR contact
+    admin_emails: list[str] = field(default_factory=list)  # holds, access open after an end
     timeout_s: float = 30
 
 

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from core.tokens import make_feedback_token
 from workflows import checklists
-from workflows.types import MailKind, Person, SendMailInput
+from workflows.types import MailKind, Person, QueueMailInput
 
 from .calendar import KICKOFF_AT, KICKOFF_MINUTES, Meeting
 from .config import MailConfig
@@ -38,10 +38,10 @@ def first_name(person: Person | None) -> str:
     return words[0] if words else person.name
 
 
-def feedback_token(input: SendMailInput, config: MailConfig) -> tuple[str, datetime]:
+def feedback_token(input: QueueMailInput, config: MailConfig) -> tuple[str, datetime]:
     """The exit-feedback token and its expiry: 30 days after the end of the last day, so the
     exit mail and its reminder carry the very same link."""
-    a = input.state.assignment
+    a = input.assignment
     end_of_last_day = datetime.combine(a.end_date + timedelta(days=1), time(0), zone(a))
     expires_at = (end_of_last_day + timedelta(days=FEEDBACK_VALID_DAYS)).astimezone(UTC)
     token = make_feedback_token(a.assignment_id, input.term, config.signing_key, expires_at)
@@ -52,7 +52,7 @@ def feedback_token(input: SendMailInput, config: MailConfig) -> tuple[str, datet
 class _Mail:
     """What every part of a context is built from."""
 
-    input: SendMailInput
+    input: QueueMailInput
     config: MailConfig
     meeting: Meeting | None
     language: str
@@ -71,17 +71,17 @@ class _Mail:
 
 
 def context_for(
-    input: SendMailInput, config: MailConfig, meeting: Meeting | None, language: str
+    input: QueueMailInput, config: MailConfig, meeting: Meeting | None, language: str
 ) -> dict[str, Any]:
     """Everything the kind's template sees, in `language`."""
-    a = input.state.assignment
+    a = input.assignment
     mail = _Mail(input, config, meeting, language, zone(a), hr_person(input, config))
     return _shared(mail) | _PARTICULAR[input.kind](mail)
 
 
 def _shared(m: _Mail) -> dict[str, Any]:
     """People, dates and links: what every mail sees."""
-    a = m.input.state.assignment
+    a = m.input.assignment
     assignment_url = f"{m.base_url}/assignments/{a.assignment_id}"
     return {
         "kind": str(m.input.kind),
@@ -109,16 +109,15 @@ def _shared(m: _Mail) -> dict[str, Any]:
 
 def _tasks(m: _Mail, phase: str) -> tuple[list[str], list[str]]:
     """The titles of the phase's checklist in the mail's language: all of them, the open ones."""
-    tasks = [t for t in m.input.state.tasks if t.phase == phase]
+    tasks = [t for t in m.input.tasks if t.phase == phase]
     titles = [(checklists.title(t.task_id, m.language, t.title), t.done) for t in tasks]
     return [title for title, _ in titles], [title for title, done in titles if not done]
 
 
 def _onboarding(m: _Mail) -> dict[str, Any]:
     """The first days: the kick-off, the tools granted (else asked for), the checklist."""
-    state = m.input.state
-    a = state.assignment
-    granted = [x.tool for x in state.access if x.status == "granted"]
+    a = m.input.assignment
+    granted = m.input.granted_tools
     tasks, open_tasks = _tasks(m, "onboarding")
     return {
         "kickoff": {
@@ -145,7 +144,7 @@ def _invitation(m: _Mail) -> dict[str, Any]:
     }
     event = None
     if m.meeting.title is not None:
-        rule = m.input.state.assignment.team_events[int(m.input.occurrence)].rrule  # meeting_for
+        rule = m.input.assignment.team_events[int(m.input.occurrence)].rrule  # meeting_for
         event = dict(
             meeting, title=m.meeting.title, recurrence=describe_recurrence(rule, m.language)
         )
@@ -164,8 +163,8 @@ def _offboarding(m: _Mail) -> dict[str, Any]:
 
 def _decision(m: _Mail) -> dict[str, Any]:
     """The renewal decision asked of the manager, and by when."""
-    pending = m.input.state.pending_decision
-    return {"decision_due": m.day(pending.due) if pending else None}
+    due = m.input.decision_due
+    return {"decision_due": m.day(due) if due else None}
 
 
 def _escalation(m: _Mail) -> dict[str, Any]:
@@ -179,7 +178,7 @@ def _notice(m: _Mail) -> dict[str, Any]:
 
 def _outcome(m: _Mail) -> dict[str, Any]:
     """The renewal decided, with the note given (if any)."""
-    return _notice(m) | {"renewed": m.input.state.renewal_decision != "end"}
+    return _notice(m) | {"renewed": m.input.renewal_decision != "end"}
 
 
 def _feedback(m: _Mail) -> dict[str, Any]:
@@ -196,6 +195,11 @@ def _nothing(m: _Mail) -> dict[str, Any]:
 
 
 # What each kind sees beyond the shared part.
+def _attention(m: _Mail) -> dict[str, Any]:
+    """Something an admin must see to: the IdP's last answer, the tools, the Today page."""
+    return _notice(m) | {"tools": list(m.input.assignment.tools), "today_url": f"{m.base_url}/"}
+
+
 _PARTICULAR: dict[MailKind, Callable[[_Mail], dict[str, Any]]] = {
     MailKind.MANAGER_CHECKLIST: _onboarding,
     MailKind.WELCOME: _welcome,
@@ -214,4 +218,6 @@ _PARTICULAR: dict[MailKind, Callable[[_Mail], dict[str, Any]]] = {
     MailKind.EXIT_FEEDBACK: _feedback,
     MailKind.FEEDBACK_REMINDER: _feedback,
     MailKind.ALUMNI_INVITATION: _nothing,
+    MailKind.ACCESS_OVERDUE: _attention,
+    MailKind.REVOCATION_HELD: _attention,
 }

@@ -15,7 +15,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
-from workflows.types import Person, SendMailInput
+from workflows.types import Person, QueueMailInput
 
 from .calendar import Meeting, calendar_text, meeting_for
 from .config import MailConfig, MailInputError
@@ -45,13 +45,13 @@ class ComposedMail:
 
 
 def compose(
-    input: SendMailInput, config: MailConfig, *, now: datetime | None = None
+    input: QueueMailInput, config: MailConfig, *, now: datetime | None = None
 ) -> ComposedMail:
     """The whole mail for the input, without sending or storing anything.
 
     Raises `MailInputError` when the input cannot make a mail (e.g. a buddy introduction for an
     assignment without a buddy)."""
-    a = input.state.assignment
+    a = input.assignment
     recipients = recipients_for(input, config)
     if not recipients.to:
         raise MailInputError(f"{input.kind} has no recipient for assignment {a.assignment_id}")
@@ -90,7 +90,7 @@ def compose(
     )
 
 
-def _calendar(input: SendMailInput, meeting: Meeting | None, rendered: Rendered) -> str | None:
+def _calendar(input: QueueMailInput, meeting: Meeting | None, rendered: Rendered) -> str | None:
     """The invitation's calendar, its summary and description from the template's blocks."""
     if meeting is None:
         return None

@@ -6,6 +6,9 @@ is refused). team_event_invitation, checkin, exit_feedback, feedback_reminder, a
 freelancer. first_day, development, renewal_outcome, termination_notice, cancellation_notice:
 freelancer / manager. renewal_escalation: the HR contact of the assignment, else `input.hr_email`,
 else `MailConfig.hr_email` / manager; with no HR address at all, the manager alone.
+access_overdue (tool access still open after the end): the HR contact (as for an escalation) /
+the admins (`MailConfig.admin_emails`); revocation_held (the guard holds early ends'
+revocations): the admins / HR; with neither, whoever of them is known, else the manager.
 
 Mail to the freelancer or the buddy has `Reply-To` the manager, so an answer reaches a person;
 mail to the manager has `Reply-To` HR when known. Nobody is asked to reply to themselves.
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from workflows.types import MailKind, Person, SendMailInput
+from workflows.types import MailKind, Person, QueueMailInput
 
 from .config import MailConfig, MailInputError
 
@@ -49,17 +52,17 @@ _TO_FREELANCER_CC_MANAGER = {
 }
 
 
-def hr_person(input: SendMailInput, config: MailConfig) -> Person | None:
+def hr_person(input: QueueMailInput, config: MailConfig) -> Person | None:
     """Who handles escalations: the assignment's HR contact, else the HR address given."""
-    a = input.state.assignment
+    a = input.assignment
     if a.hr_contact is not None and a.hr_contact.email:
         return a.hr_contact
     email = input.hr_email or config.hr_email
     return Person(name="", email=email) if email else None
 
 
-def recipients_for(input: SendMailInput, config: MailConfig) -> Recipients:
-    a = input.state.assignment
+def recipients_for(input: QueueMailInput, config: MailConfig) -> Recipients:
+    a = input.assignment
     kind = input.kind
     hr = hr_person(input, config)
     if kind in _TO_MANAGER:
@@ -74,6 +77,13 @@ def recipients_for(input: SendMailInput, config: MailConfig) -> Recipients:
         r = Recipients(to=_some(a.buddy), cc=[a.freelancer], reply_to=a.manager)
     elif kind == MailKind.RENEWAL_ESCALATION:
         r = Recipients(to=[hr], cc=[a.manager]) if hr else Recipients(to=[a.manager])
+    elif kind in (MailKind.ACCESS_OVERDUE, MailKind.REVOCATION_HELD):
+        admins = [Person(name="", email=e) for e in config.admin_emails]
+        first, then = ([*_some(hr)], admins)
+        if kind == MailKind.REVOCATION_HELD:
+            first, then = admins, [*_some(hr)]
+        to = first or then or [a.manager]
+        r = Recipients(to=to, cc=then if first else [])
     else:  # pragma: no cover - every MailKind is listed above
         raise MailInputError(f"no recipients defined for {kind}")
     return _without_repeats(r)

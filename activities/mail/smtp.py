@@ -54,7 +54,7 @@ def parse_smtp_url(url: str) -> SmtpTarget:
 
 async def deliver(
     target: SmtpTarget,
-    message: EmailMessage,
+    message: EmailMessage | bytes,
     *,
     sender: str,
     recipients: list[str],

@@ -57,6 +57,9 @@ EXPECTED = {
     MailKind.EXIT_FEEDBACK: ({FREELANCER}, set()),
     MailKind.FEEDBACK_REMINDER: ({FREELANCER}, set()),
     MailKind.ALUMNI_INVITATION: ({FREELANCER}, set()),
+    # No admin address is configured here: the HR contact alone, or HR for a hold.
+    MailKind.ACCESS_OVERDUE: ({HR}, set()),
+    MailKind.REVOCATION_HELD: ({HR}, set()),
 }
 
 
