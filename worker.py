@@ -42,6 +42,7 @@ PASSTHROUGH = (
     "workflows.policy",
     "workflows.rules",
     "workflows.effects",
+    "workflows.lanes",
 )
 
 

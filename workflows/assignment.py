@@ -29,7 +29,8 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from core.clock import Clock
     from workflows import checklists, policy, rules
-    from workflows.effects import REVOKED, AccessLane, Effects, LedgerLane, access_closed
+    from workflows.effects import REVOKED, Effects
+    from workflows.lanes import AccessLane, LedgerLane, access_closed
     from workflows.types import (
         CLOSED_PHASES,
         AccessActionInput,

@@ -25,18 +25,16 @@ Nothing here reads the clock but through the workflow, or does I/O but through a
 from __future__ import annotations
 
 import asyncio
-from collections import deque
-from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    from workflows.lanes import AccessLane, LedgerLane, access_closed
     from workflows.types import (
-        CLAIM_REVOCATION,
         CLOSED_PHASES,
         PUBLISH,
         QUEUE_MAIL,
@@ -46,12 +44,10 @@ with workflow.unsafe.imports_passed_through():
         AccessStatus,
         AccessTarget,
         AssignmentState,
-        ClaimRevocationInput,
         ClaimRevocationResult,
         EffectFailure,
         MailKind,
         PendingEffect,
-        Phase,
         PublishInput,
         QueueMailInput,
         RecordInput,
@@ -67,233 +63,6 @@ REVOKED = "Tool access revoked: the assignment has ended"
 QUICK = timedelta(seconds=30)
 # The retries of runs before independent effects (each effect awaited in turn, until done).
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=2))
-# PostgreSQL is the engine's own store: its activities wait for it as long as it takes.
-UNTIL_DONE = RetryPolicy(
-    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
-)
-# Within a round, the IdP is asked again every few seconds...
-IDP_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=10)
-)
-# ... and a round lasts longer each time (30 s, 1 min, 2 min ... 10 min), so that a long outage
-# adds a few events an hour to the history, not hundreds.
-FIRST_ROUND, LAST_ROUND = timedelta(seconds=30), timedelta(minutes=10)
-# After a refusal (not an outage) the IdP is asked again this much later, or when told to.
-AFTER_REFUSAL = timedelta(minutes=10)
-
-ACCESS_PHASES = frozenset({Phase.ONBOARDING, Phase.ACTIVE, Phase.RENEWAL_REVIEW, Phase.OFFBOARDING})
-
-
-_FIELD = {RECORD: "record", QUEUE_MAIL: "mail", PUBLISH: "event", SYNC_ACCESS: "access"}
-
-
-class LedgerLane:
-    """The record, the events and the mails, one after the other, each until it is done. A
-    refusal for good (retrying cannot change it) goes to `refused`."""
-
-    def __init__(self, refused: Callable[[PendingEffect, ActivityError], None]) -> None:
-        self._queue: deque[PendingEffect] = deque()
-        self._current: PendingEffect | None = None
-        self._handing_over = False
-        self._refused = refused
-
-    def put(self, activity: str, input: Any) -> None:
-        self._queue.append(PendingEffect(activity=activity, **{_FIELD[activity]: input}))
-
-    def take_over(self, effects: list[PendingEffect]) -> None:
-        """The effects a run handed over before doing them: first in line."""
-        self._queue.extendleft(reversed(effects))
-
-    def stop_taking(self) -> None:
-        """The run hands over to the next one: no effect is started any more."""
-        self._handing_over = True
-
-    def hand_over(self) -> list[PendingEffect]:
-        """What is still to do, for the next run (once the effect under way, if any, is done:
-        see `between_effects`)."""
-        left = list(self._queue)
-        self._queue.clear()
-        return left
-
-    @property
-    def between_effects(self) -> bool:
-        return self._current is None
-
-    @property
-    def idle(self) -> bool:
-        return not self._queue and self._current is None
-
-    def unrecorded(self) -> list[TimelineEntry]:
-        """The timeline entries of the records still to do (or under way)."""
-        records = [e.record for e in (self._current, *self._queue) if e is not None and e.record]
-        return [entry for record in records for entry in record.entries]
-
-    async def run(self) -> None:
-        while True:
-            await workflow.wait_condition(lambda: bool(self._queue) and not self._handing_over)
-            effect = self._current = self._queue.popleft()
-            try:
-                await workflow.execute_activity(
-                    effect.activity,
-                    effect.input,
-                    start_to_close_timeout=QUICK,
-                    retry_policy=UNTIL_DONE,
-                )
-            except ActivityError as err:  # refused for good: retrying cannot change it
-                self._refused(effect, err)
-            finally:
-                self._current = None
-
-
-def target(state: AssignmentState) -> AccessTarget | None:
-    """What the account is to be now; None before anything is wanted of it (scheduled)."""
-    if state.access_closing_since is not None:
-        return AccessTarget(active=False)
-    if state.phase in ACCESS_PHASES:
-        return AccessTarget(active=True, tools=list(state.assignment.tools))
-    return None
-
-
-def access_closed(state: AssignmentState) -> bool:
-    """Whether no access can still be open: confirmed closed, never given, or an admin's word."""
-    if state.access_kept_by is not None:
-        return True
-    applied = state.access_applied
-    if applied is None:
-        return not any(x.status == "granted" for x in state.access)
-    return not applied.active
-
-
-class AccessLane:
-    """Brings the account at the IdP to `target(state)`, for as long as it takes."""
-
-    def __init__(
-        self,
-        state: Callable[[], AssignmentState],
-        now: Callable[[], datetime],
-        *,
-        applied: Callable[[SyncAccessResult, AccessTarget], None],
-        failing: Callable[[EffectFailure], None],
-        held: Callable[[ClaimRevocationResult], None],
-    ) -> None:
-        self._state, self._now = state, now
-        self._applied, self._failing, self._held = applied, failing, held
-        self._nudges = 0
-        self._busy = False
-
-    def nudge(self) -> None:
-        """Something changed (a new target, an admin's decision, "retry now"): look again."""
-        self._nudges += 1
-
-    @property
-    def idle(self) -> bool:
-        return not self._busy and not self._pending()
-
-    def _pending(self) -> bool:
-        s = self._state()
-        wanted = target(s)
-        if wanted is None or wanted == s.access_applied:
-            return False
-        if not wanted.active and access_closed(s):
-            return False  # nothing was ever given, or an admin decided
-        return not (s.revocation_hold and not s.revocation_cleared)
-
-    async def run(self) -> None:
-        rounds = 0
-        while True:
-            await workflow.wait_condition(self._pending)
-            self._busy = True
-            try:
-                wanted = target(self._state())
-                assert wanted is not None
-                if not wanted.active and not await self._guard_allows():
-                    continue
-                if await self._apply(wanted, self._round(rounds)):
-                    rounds = 0
-                else:
-                    rounds += 1
-            finally:
-                self._busy = False
-
-    @staticmethod
-    def _round(rounds: int) -> timedelta:
-        return min(FIRST_ROUND * (2**rounds), LAST_ROUND)
-
-    async def _guard_allows(self) -> bool:
-        """An early end's revocation is counted by the guard first; beyond its threshold it is
-        held until an admin releases (or rejects) it."""
-        s = self._state()
-        early = s.phase is Phase.CANCELLED or s.terminated
-        if not early or s.revocation_cleared:
-            return True
-        result = await workflow.execute_activity(
-            CLAIM_REVOCATION,
-            ClaimRevocationInput(
-                assignment_id=s.assignment.assignment_id,
-                reason="cancelled" if s.phase is Phase.CANCELLED else "terminated",
-                at=self._now(),
-            ),
-            result_type=ClaimRevocationResult,
-            start_to_close_timeout=QUICK,
-            retry_policy=UNTIL_DONE,
-        )
-        if result.held and result.hold_id:
-            self._held(result)
-            return False
-        s.revocation_cleared = True
-        return True
-
-    async def _apply(self, wanted: AccessTarget, round_length: timedelta) -> bool:
-        s = self._state()
-        try:
-            result = await workflow.execute_activity(
-                SYNC_ACCESS,
-                SyncAccessInput(
-                    assignment_id=s.assignment.assignment_id,
-                    term=s.term,
-                    freelancer=s.assignment.freelancer,
-                    tools=wanted.tools,
-                    active=wanted.active,
-                    at=self._now(),
-                ),
-                result_type=SyncAccessResult,
-                start_to_close_timeout=timedelta(minutes=2),
-                schedule_to_close_timeout=round_length,
-                retry_policy=IDP_RETRY,
-            )
-        except ActivityError as err:
-            cause = err.cause
-            refused = isinstance(cause, ApplicationError) and cause.non_retryable
-            self._failing(self._failure(wanted, err, refused=refused))
-            if refused:  # the IdP said no: ask again later, or when an admin says so
-                nudges = self._nudges
-                try:
-                    await workflow.wait_condition(
-                        lambda: self._nudges != nudges, timeout=AFTER_REFUSAL
-                    )
-                except TimeoutError:
-                    pass
-            return False
-        self._applied(result, wanted)
-        return True
-
-    def _failure(self, wanted: AccessTarget, err: ActivityError, *, refused: bool) -> EffectFailure:
-        s, now = self._state(), self._now()
-        previous = s.access_failure
-        kind: Literal["access_grant", "access_revoke"] = (
-            "access_grant" if wanted.active else "access_revoke"
-        )
-        since = previous.since if previous and previous.kind == kind else now
-        cause = err.cause if err.cause is not None else err
-        return EffectFailure(
-            kind=kind,
-            since=since,
-            error=str(cause)[:500],
-            permanent=refused,
-            overdue=not wanted.active
-            and s.access_closing_since is not None
-            and s.access_closing_since <= now,
-        )
 
 
 class Effects:
