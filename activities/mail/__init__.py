@@ -8,7 +8,7 @@ rule sits in the docstring of the module that implements it:
     recipients   who gets what: to, cc, Reply-To
     calendar     the meetings of invitations and their text/calendar part
     dates        dates, times and recurrences in words, in the assignment's timezone
-    rendering    the templates, their blocks, the HTML alternative
+    rendering    the templates, their blocks in the mail's language, the HTML alternative
     context      what the templates see: the shared part and what each kind adds
     message      the composed mail and its MIME structure
     smtp         the SMTP URL, sending, permanent and temporary refusals
@@ -25,11 +25,11 @@ from .identity import calendar_uid, message_id_for, sender_domain
 from .message import ComposedMail, compose
 from .recipients import Recipients, hr_person, recipients_for
 from .rendering import (
-    LANGUAGES,
     TEMPLATES,
     Rendered,
     normalize_language,
     render,
+    template_keys,
     template_name,
     text_to_blocks,
 )
@@ -37,7 +37,6 @@ from .smtp import SmtpTarget, parse_smtp_url
 
 __all__ = [
     "INVITATIONS",
-    "LANGUAGES",
     "TEMPLATES",
     "ComposedMail",
     "MailActivities",
@@ -64,6 +63,7 @@ __all__ = [
     "recipients_for",
     "render",
     "sender_domain",
+    "template_keys",
     "template_name",
     "text_to_blocks",
 ]

@@ -1,17 +1,19 @@
-"""Rendering: the Jinja environment, the template of each kind and language, its blocks, and the
-HTML alternative made from the text.
+"""Rendering: the template of each kind, its blocks in the mail's language, and the HTML
+alternative made from the text.
 
 Templates
-    `activities/templates/mail/{language}/{kind}.txt.j2`, one per `MailKind` and language (`en`,
-    `nl`, `fr`). A template defines two blocks, `subject` and `body` (plain text; whitespace in
-    the subject is collapsed to single spaces); the invitations (`welcome`,
-    `team_event_invitation`, `development`) also define `event_summary` and `event_description`
-    for the calendar event. A missing translation falls back to English, and the mail is then in
-    English throughout (dates and `Content-Language` included). What templates see is built in
-    `context`.
+    `activities/mail/templates/{kind}.txt.j2`, one per `MailKind`, for every language: it lays
+    out the mail and says its words by key (`_("mail.welcome.subject", team=team, …)`), and the
+    words are the catalogue's (`locale/<language>/LC_MESSAGES/mail.po`, read by `core.i18n`). A
+    template defines two blocks, `subject` and `body` (plain text; whitespace in the subject is
+    collapsed to single spaces); the invitations (`welcome`, `team_event_invitation`,
+    `development`) also define `event_summary` and `event_description` for the calendar event.
+    A mail is in its language when the catalogue translates every message of its template, else
+    in English throughout (dates and `Content-Language` included), never half and half. What
+    templates see is built in `context`.
 
 HTML
-    One shared layout, `mail/layout.html.j2`, filled with the text body: blank-line separated
+    One shared layout, `layout.html.j2`, filled with the text body: blank-line separated
     paragraphs become `<p>`, runs of lines starting with `- ` become `<ul>`, and URLs become
     links. Every value is escaped. Text and HTML therefore always say the same.
 """
@@ -22,50 +24,61 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup, escape
 
-LANGUAGES = ("en", "nl", "fr")
-FALLBACK_LANGUAGE = "en"
-TEMPLATES = Path(__file__).parents[1] / "templates"
+from core import i18n
+
+if TYPE_CHECKING:
+    from babel.messages.catalog import Catalog
+
+TEMPLATES = Path(__file__).parent / "templates"
+_LOADER = jinja2.FileSystemLoader(TEMPLATES)
+_AUTOESCAPE = jinja2.select_autoescape(enabled_extensions=("html.j2",), default=False)
 
 
-@cache
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=False,
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default=False),
-    )
+def _environment(language: str) -> jinja2.Environment:
+    return i18n.environment(_LOADER, autoescape=_AUTOESCAPE, language=language)
 
 
-def template_name(kind: str, language: str) -> str:
-    return f"mail/{language}/{kind}.txt.j2"
+def template_name(kind: str) -> str:
+    return f"{kind}.txt.j2"
 
 
 def normalize_language(language: str | None) -> str:
     """`nl-BE` → `nl`; anything unknown → English."""
-    code = re.split(r"[-_]", (language or "").strip().lower())[0]
-    return code if code in LANGUAGES else FALLBACK_LANGUAGE
+    return i18n.known(re.split(r"[-_]", (language or "").strip().lower())[0])
+
+
+@cache
+def template_keys(kind: str) -> frozenset[str]:
+    """The msgids the kind's template says, whatever its branches (`_` and `ngettext`)."""
+    env = _environment(i18n.FALLBACK)
+    source, _, _ = _LOADER.get_source(env, template_name(kind))
+    return frozenset(
+        message if isinstance(message, str) else message[0]
+        for _, _, message in env.extract_translations(source)  # type: ignore[attr-defined]
+    )
 
 
 def template_language(kind: str, language: str) -> str:
-    """The language the kind's mail is written in: `language`, or English without a translation."""
-    return _template(kind, language)[1]
+    """The language the kind's mail is written in: `language` when its catalogue translates every
+    message of the kind's template, else English."""
+    language = i18n.known(language)
+    catalogue = i18n.catalogue(language)
+    if all(_translated(catalogue, key) for key in template_keys(kind)):
+        return language
+    return i18n.FALLBACK
 
 
-def _template(kind: str, language: str) -> tuple[jinja2.Template, str]:
-    """The kind's template in the language, or in English when there is no translation."""
-    env = _environment()
-    try:
-        return env.get_template(template_name(kind, language)), language
-    except jinja2.TemplateNotFound:
-        return env.get_template(template_name(kind, FALLBACK_LANGUAGE)), FALLBACK_LANGUAGE
+def _translated(catalogue: Catalog, key: str) -> bool:
+    message = catalogue.get(key)
+    if message is None:
+        return False
+    forms = message.string if isinstance(message.string, tuple | list) else [message.string]
+    return all(forms)
 
 
 @dataclass
@@ -90,11 +103,13 @@ def _tidy_text(text: str) -> str:
 
 def render(kind: str, context: dict[str, Any], language: str) -> Rendered:
     """Renders the kind's template with the context; see the module docstring for the blocks."""
-    template, language = _template(kind, language)
+    language = template_language(kind, language)
+    env = _environment(language)
+    template = env.get_template(template_name(kind))
     ctx = template.new_context(dict(context, language=language))
     subject = " ".join(_block(template, "subject", ctx).split())
     text = _tidy_text(_block(template, "body", ctx))
-    layout = _environment().get_template("mail/layout.html.j2")
+    layout = env.get_template("layout.html.j2")
     html = layout.render(language=language, subject=subject, blocks=text_to_blocks(text))
     return Rendered(
         language=language,

@@ -1,28 +1,33 @@
-"""The mail templates: one per kind and language, each rendering what its reader needs."""
+"""The mail templates: one per kind, its words in every language, each rendering what its reader
+needs."""
 
 from __future__ import annotations
 
+import functools
 import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import jinja2
 import pytest
+from babel.messages.catalog import Message
+from babel.messages.pofile import read_po, write_po
 from markupsafe import escape
 
 from activities.mail import (
     INVITATIONS,
-    LANGUAGES,
     TEMPLATES,
     MailConfig,
     compose,
     describe_recurrence,
     format_date,
     format_time,
+    template_keys,
     template_name,
     text_to_blocks,
 )
-from activities.mail import rendering as mail_module
+from core import i18n
+from core.i18n import LANGUAGES
 from tests.factories import TEAM_EVENT, make_state
 from workflows.types import (
     Access,
@@ -100,10 +105,48 @@ def queued(state: AssignmentState, kind: MailKind, **changes: object) -> QueueMa
     return mail_input(state, kind, **changes).slim()
 
 
+def message_key(message: Message) -> str:
+    """The msgid of a message, a plural's too (its msgid_plural is the same key)."""
+    return message.id if isinstance(message.id, str) else message.id[0]
+
+
+def mail_keys(language: str) -> set[str]:
+    return {k for k in map(message_key, i18n.catalogue(language)) if k.startswith("mail.")}
+
+
+def untranslated(kind: str, language: str) -> set[str]:
+    """The messages of the kind's template that are not in the language's catalogue."""
+    return set(template_keys(kind)) - mail_keys(language)
+
+
+def catalogue_kinds(language: str) -> set[str]:
+    """The kinds the language's mail messages (`mail.<kind>.<part>`) are for."""
+    return {key.split(".")[1] for key in mail_keys(language)} - {"recurrence"}
+
+
+def catalogues_without(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, language: str, prefix: str
+) -> None:
+    """core.i18n reads a copy of the catalogues in which `language` lacks the messages whose key
+    starts with `prefix`, with caches of its own until the test ends."""
+    shutil.copytree(i18n.locale_dir(), tmp_path / "locale")
+    po = tmp_path / "locale" / language / "LC_MESSAGES" / "mail.po"
+    with po.open("rb") as file:
+        catalog = read_po(file, locale=language)
+    for message in list(catalog):
+        if message.id and message_key(message).startswith(prefix):
+            del catalog[message.id]
+    with po.open("wb") as file:
+        write_po(file, catalog)
+    monkeypatch.setattr(i18n, "LOCALE_DIRS", (tmp_path / "locale",))
+    for name in ("catalogue", "translations", "environment"):
+        monkeypatch.setattr(i18n, name, functools.cache(getattr(i18n, name).__wrapped__))
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("kind", list(MailKind))
 def test_every_kind_has_a_template_in_every_language(kind: MailKind, language: str) -> None:
-    path = TEMPLATES / template_name(kind, language)
+    path = TEMPLATES / template_name(kind)
     assert path.is_file(), f"missing template {path.relative_to(TEMPLATES)}"
     source = path.read_text(encoding="utf-8")
     env = jinja2.Environment()
@@ -112,13 +155,15 @@ def test_every_kind_has_a_template_in_every_language(kind: MailKind, language: s
     assert {"subject", "body"} <= names
     if kind in INVITATIONS:
         assert "event_summary" in names
+    assert not untranslated(kind, language), f"{kind} in {language}"
 
 
 def test_no_template_without_a_kind() -> None:
-    """A template whose name is no MailKind (a typo) would never be used."""
+    """A template whose name is no MailKind (a typo) would never be used, nor a message of one."""
     kinds = {str(k) for k in MailKind}
+    assert {p.name.removesuffix(".txt.j2") for p in TEMPLATES.glob("*.txt.j2")} == kinds
     for language in LANGUAGES:
-        names = {p.name.removesuffix(".txt.j2") for p in (TEMPLATES / "mail" / language).iterdir()}
+        names = catalogue_kinds(language)
         assert names == kinds, language
 
 
@@ -220,15 +265,7 @@ def test_regional_variant_uses_its_language() -> None:
 def test_missing_translation_falls_back_to_english_at_run_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    shutil.copytree(TEMPLATES, tmp_path / "templates")
-    (tmp_path / "templates" / template_name(MailKind.CHECKIN, "fr")).unlink()
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(tmp_path / "templates"),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    monkeypatch.setattr(mail_module, "_environment", lambda: env)
+    catalogues_without(tmp_path, monkeypatch, "fr", "mail.checkin.")
 
     checkin = compose(queued(realistic_state(language="fr"), MailKind.CHECKIN), CONFIG)
     assert checkin.language == "en" and checkin.subject == "How are you doing, Sam?"
