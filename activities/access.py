@@ -111,7 +111,9 @@ class AccessActivities:
         revoke = sorted(
             t for t, status in current.items() if t not in wanted and status != AccessStatus.REVOKED
         )
-        deactivate = not input.active and bool(current)
+        # A grant cut short may have made an account the ledger does not know of: asked to,
+        # the deactivation reaches the provisioner anyway (which never creates one to close it).
+        deactivate = not input.active and (bool(current) or input.close_account)
         if input.by_hand:  # an admin closed the account at the IdP: the ledger follows
             provider = BY_HAND
         elif self._provisioner is not None and (grant or revoke or deactivate):

@@ -38,7 +38,7 @@ class Action(StrEnum):
     READ = "read"
     CHANGE_CONTRACT = "change the contract"
     OPERATE = "decide renewals and complete tasks"
-    ADMINISTER = "manage keys"
+    ADMINISTER = "manage keys and decide what the engine holds for an admin"
 
 
 PERMISSIONS: dict[str, frozenset[Action]] = {

@@ -47,6 +47,7 @@ Caller = Annotated[ApiKey, Depends(authenticate)]
 Reader = Annotated[ApiKey, Depends(require(Action.READ))]
 ContractChanger = Annotated[ApiKey, Depends(require(Action.CHANGE_CONTRACT))]
 Operator = Annotated[ApiKey, Depends(require(Action.OPERATE))]
+Admin = Annotated[ApiKey, Depends(require(Action.ADMINISTER))]
 
 # Documents (and validates) the header that api.idempotency.IdempotentRoute acts on.
 IdempotencyKey = Annotated[

@@ -17,7 +17,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import asyncpg
 import structlog
@@ -37,8 +37,10 @@ from api.schemas import (
     AmendmentCreate,
     AssignmentCreate,
     AssignmentPublic,
+    AttentionItem,
     CancellationCreate,
     ExtensionCreate,
+    HoldPublic,
     RenewalDecisionCreate,
     TaskCompletion,
     TerminationCreate,
@@ -47,13 +49,15 @@ from api.schemas import (
 )
 from core.clock import Clock
 from core.settings import Settings
-from db import assignments, timeline
+from db import assignments, attention, guard, timeline
 from workflows.assignment import AssignmentWorkflow
 from workflows.types import (
     CLOSED_PHASES,
+    AccessActionInput,
     AssignmentState,
     AssignmentWorkflowInput,
     ClockSpec,
+    DecideHoldInput,
     SubmitFeedbackInput,
     workflow_id_for,
 )
@@ -276,9 +280,10 @@ class Lifecycle:
             return None
         state = await self._state_of(row)
         entries = await timeline.list_for(self.pool, assignment_id)
-        # What the workflow has done but not yet recorded (its record follows the change).
-        recorded = {e["key"] for e in entries}
-        entries += [e.model_dump() for e in state.unrecorded if e.key not in recorded]
+        if state.unrecorded:  # done by the workflow, its record still on its way
+            keys = [e.key for e in state.unrecorded]
+            known = await timeline.recorded(self.pool, assignment_id, keys)
+            entries += [e.model_dump() for e in state.unrecorded if e.key not in known]
         items = [
             TimelineItem(at=e["at"], kind=e["kind"], summary=e["summary"], actor=e["actor"])
             for e in entries
@@ -359,6 +364,52 @@ class Lifecycle:
         complete the assignment."""
         update = SubmitFeedbackInput(rating=rating, actor=origin.actor)
         return await self.change(assignment_id, AssignmentWorkflow.submit_feedback, update, origin)
+
+    # ------------------------------------------------------- what needs an admin
+
+    async def attention(self, *, limit: int = 200) -> list[AttentionItem]:
+        """Every effect that keeps failing (db.attention), timed in assignment time."""
+        found = await attention.needing(
+            self.pool,
+            assignment_now=self.clock.now(),
+            older_than=self.settings.attention_after,
+            limit=limit,
+        )
+        return [
+            AttentionItem(
+                assignment_id=i.assignment_id,
+                name=i.name,
+                kind=i.kind,  # type: ignore[arg-type]  # db.attention.RANK's kinds
+                since=self.clock.to_assignment_time(i.since) if i.real_time else i.since,
+                detail=i.detail,
+                hold_id=i.hold_id,
+            )
+            for i in found
+        ]
+
+    async def retry_access(self, assignment_id: str, origin: Origin) -> AssignmentPublic:
+        update = AccessActionInput(actor=origin.actor)
+        return await self.change(assignment_id, AssignmentWorkflow.retry_access, update, origin)
+
+    async def close_access_by_hand(self, assignment_id: str, origin: Origin) -> AssignmentPublic:
+        update = AccessActionInput(actor=origin.actor)
+        return await self.change(
+            assignment_id, AssignmentWorkflow.close_access_by_hand, update, origin
+        )
+
+    async def decide_hold(self, hold_id: str, release: bool, origin: Origin) -> HoldPublic:
+        """Releases or rejects a revocation the guard holds: the workflow first (it decides),
+        then the guard's own record."""
+        hold = await guard.get(self.pool, hold_id)
+        if hold is None:
+            raise Problem(404, f"no hold {hold_id!r}")
+        if hold["status"] != "held":
+            raise Problem(409, f"the hold was {hold['status']} already", type=CONFLICT)
+        update = DecideHoldInput(release=release, actor=origin.actor)
+        await self.change(hold["assignment_id"], AssignmentWorkflow.decide_hold, update, origin)
+        status: Literal["released", "rejected"] = "released" if release else "rejected"
+        await guard.decide(self.pool, hold_id, status, origin.actor)
+        return HoldPublic(hold_id=hold_id, assignment_id=hold["assignment_id"], status=status)
 
     async def _not_before_today(
         self, assignment_id: str, day: date, field: str, origin: Origin

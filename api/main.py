@@ -25,7 +25,7 @@ from api.auth import KeyStore
 from api.lifecycle import Lifecycle
 from api.metrics import Metrics
 from api.middleware import MAX_BODY, RequestMiddleware
-from api.routes import assignments, clock, events, feedback, health
+from api.routes import assignments, attention, clock, events, feedback, health
 from api.schemas import timezones
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
@@ -106,7 +106,7 @@ def create_app(
     app.state.event_locks = events.KeyedLocks()
     problems.install(app)
     app.add_middleware(RequestMiddleware, metrics=app.state.metrics, max_body=MAX_BODY)
-    for module in (assignments, events, clock, health, feedback):
+    for module in (assignments, attention, events, clock, health, feedback):
         app.include_router(module.router)
     ui.install(app)  # the operator UI: its pages and /static
     _document(app, settings)

@@ -4,6 +4,8 @@ confirms), with what the state says the account is to be (`target`)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -12,6 +14,7 @@ from typing import Any, Literal
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
     from workflows.types import (
@@ -125,8 +128,8 @@ def access_closed(state: AssignmentState) -> bool:
     if state.access_kept_by is not None:
         return True
     applied = state.access_applied
-    if applied is None:
-        return not any(x.status == "granted" for x in state.access)
+    if applied is None:  # a grant never confirmed may still have made the account
+        return not state.access_asked and not any(x.status == "granted" for x in state.access)
     return not applied.active
 
 
@@ -210,9 +213,13 @@ class AccessLane:
         return True
 
     async def _apply(self, wanted: AccessTarget, round_length: timedelta) -> bool:
+        """One round towards `wanted`; True once the IdP confirmed it. A round is given up as
+        soon as the target changes (a revocation does not wait for a grant that keeps failing)."""
         s = self._state()
-        try:
-            result = await workflow.execute_activity(
+        if wanted.active:
+            s.access_asked = True
+        attempt = asyncio.ensure_future(
+            workflow.execute_activity(
                 SYNC_ACCESS,
                 SyncAccessInput(
                     assignment_id=s.assignment.assignment_id,
@@ -221,12 +228,25 @@ class AccessLane:
                     tools=wanted.tools,
                     active=wanted.active,
                     at=self._now(),
+                    close_account=not wanted.active and s.access_asked,
                 ),
                 result_type=SyncAccessResult,
                 start_to_close_timeout=timedelta(minutes=2),
                 schedule_to_close_timeout=round_length,
                 retry_policy=IDP_RETRY,
+                # Given up: the attempt under way ends before anything else is sent to the IdP,
+                # so a late grant can never land after a revocation.
+                cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
             )
+        )
+        await workflow.wait_condition(lambda: attempt.done() or target(self._state()) != wanted)
+        if not attempt.done():
+            attempt.cancel()
+            with contextlib.suppress(ActivityError, asyncio.CancelledError):
+                await attempt
+            return False
+        try:
+            result = attempt.result()
         except ActivityError as err:
             cause = err.cause
             refused = isinstance(cause, ApplicationError) and cause.non_retryable

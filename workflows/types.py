@@ -215,6 +215,7 @@ class AssignmentState(Model):
     # Tool access, in runs begun with independent effects: what the IdP last confirmed, since when
     # it is to be closed, what fails meanwhile, and what the revocation guard and admins decided.
     access_applied: AccessTarget | None = None
+    access_asked: bool = False  # a grant was sent to the IdP (confirmed or not: it may hold some)
     access_closing_since: datetime | None = None
     access_failure: EffectFailure | None = None
     access_overdue_told: bool = False
@@ -425,6 +426,7 @@ class SyncAccessInput(Model):
     active: bool = True
     at: datetime
     by_hand: bool = False  # closed by hand at the IdP: only the ledger is brought up to date
+    close_account: bool = False  # close the account even if the ledger never saw a grant
 
 
 class SyncAccessResult(Model):

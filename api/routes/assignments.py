@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Path, Query, Response
 
 from api import problems
 from api.auth import actor_of
-from api.deps import ContractChanger, IdempotencyKey, Lifecycle, Operator, Reader
+from api.deps import Admin, ContractChanger, IdempotencyKey, Lifecycle, Operator, Reader
 from api.idempotency import IdempotentRoute
 from api.lifecycle import Origin
 from api.problems import Problem, invalid
@@ -39,6 +39,10 @@ TaskId = Annotated[str, Path(pattern=TASK_ID_PATTERN)]
 Filter = Annotated[str | None, Query(min_length=1, max_length=254, pattern=r"^[^\x00]+$")]
 
 _READ = problems.responses(401, 403, 404, 422, 429)
+_RESERVED_DOMAIN = (
+    "value is not a valid email address: The part after the @-sign is a special-use or reserved",
+    "an address on a special-use domain (.test, .invalid, .localhost, ...) can never get mail",
+)
 _TERM_FROM_TODAY = (
     "a term runs at most",
     f"the new end date is at most {MAX_TERM_DAYS} days after today (`GET /v1/clock`)",
@@ -54,6 +58,7 @@ _CHANGE = problems.responses(401, 403, 404, 409, 413, 422, 429, 503)
         ("must not be before start_date", "`end_date` is compared with `start_date`"),
         ("a term runs at most", f"`end_date` is at most {MAX_TERM_DAYS} days after `start_date`"),
         ("not a valid RFC 5545 RRULE", "a team event's `rrule` is read by an RFC 5545 parser"),
+        _RESERVED_DOMAIN,
     ),
     responses={
         200: {"model": AssignmentPublic, "description": "Created before with the same body"},
@@ -205,6 +210,7 @@ async def cancel(
 @router.post(
     "/{assignment_id}/amendments",
     summary="A move within the client: role, team, manager or tools",
+    description=problems.beyond_schema(_RESERVED_DOMAIN),
     responses=_CHANGE,
 )
 async def amend(
@@ -247,3 +253,31 @@ async def complete_task(
     _idempotency_key: IdempotencyKey = None,
 ) -> AssignmentPublic:
     return await lifecycle.complete_task(assignment_id, task_id, Origin(actor_of(caller)))
+
+
+@router.post(
+    "/{assignment_id}/access/retry",
+    summary="Look at the IdP again now, for an access change that keeps failing",
+    responses=_CHANGE,
+)
+async def retry_access(
+    assignment_id: AssignmentId,
+    caller: Operator,
+    lifecycle: Lifecycle,
+    _idempotency_key: IdempotencyKey = None,
+) -> AssignmentPublic:
+    return await lifecycle.retry_access(assignment_id, Origin(actor_of(caller)))
+
+
+@router.post(
+    "/{assignment_id}/access/closed-by-hand",
+    summary="The account was closed by hand at the IdP: the engine stops trying",
+    responses=_CHANGE,
+)
+async def closed_by_hand(
+    assignment_id: AssignmentId,
+    caller: Admin,
+    lifecycle: Lifecycle,
+    _idempotency_key: IdempotencyKey = None,
+) -> AssignmentPublic:
+    return await lifecycle.close_access_by_hand(assignment_id, Origin(actor_of(caller)))

@@ -14,6 +14,7 @@ from api.deps import Db, Temporal
 from api.metrics import CONTENT_TYPE, Metrics
 from api.problems import UNAVAILABLE, Problem
 from api.schemas import Health
+from db import attention
 
 log = structlog.get_logger("api")
 
@@ -62,4 +63,8 @@ async def readyz(pool: Db, temporal: Temporal) -> Health:
 )
 async def metrics(request: Request) -> Response:
     registry: Metrics = request.app.state.metrics
+    try:
+        registry.effects.counts = await attention.failure_counts(request.app.state.pool)
+    except Exception as exc:  # the request metrics are still worth serving
+        log.warning("effect metrics not read", error=str(exc))
     return Response(registry.render(), media_type=CONTENT_TYPE)

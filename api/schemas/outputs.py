@@ -177,3 +177,24 @@ class EventAccepted(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"]
     checks: dict[str, str] = Field(default_factory=dict)
+
+
+class AttentionItem(BaseModel):
+    """Something that needs a person: an effect that keeps failing, or a revocation held."""
+
+    assignment_id: str
+    name: str = Field(description="The freelancer's")
+    kind: Literal[
+        "access_overdue", "revocation_held", "access_revoke", "access_grant", "mail", "notification"
+    ] = Field(description="What fails; `access_overdue`: access still open after an end")
+    since: datetime = Field(description="Since when, in assignment time")
+    detail: str = Field(description="The last error, or why it is held")
+    hold_id: str | None = Field(
+        default=None, description="For `revocation_held`: release or reject it"
+    )
+
+
+class HoldPublic(BaseModel):
+    hold_id: str
+    assignment_id: str
+    status: Literal["held", "released", "rejected"]

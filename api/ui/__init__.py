@@ -17,9 +17,16 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.ui import actions, assignments, engagement, pages, signin, today
+from api.ui import actions, assignments, attention, engagement, pages, signin, today
 
-ROUTERS = (signin.router, today.router, assignments.router, actions.router, engagement.router)
+ROUTERS = (
+    signin.router,
+    today.router,
+    attention.router,
+    assignments.router,
+    actions.router,
+    engagement.router,
+)
 
 
 def install(app: FastAPI) -> None:

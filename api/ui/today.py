@@ -1,10 +1,12 @@
 """GET /: the Today page, the operator UI's home.
 
-What needs someone today, in four sections, most pressing first: renewal decisions due (the
-freelancer waits to hear), tasks past due, who starts in the next 14 days (is their access
-ready?), and who leaves in the next 30 days (did their exit feedback come in?). The numbers come
-from db.today at the deployment clock's today, so a demo at a compressed clock sees its own
-day. Each section shows its first rows; `?all=<section>` shows up to ALL_LIMIT of that one.
+What needs someone today: first what the engine cannot do alone (effects that keep failing,
+revocations held by the guard: api/ui/attention.py), then four sections, most pressing first:
+renewal decisions due (the freelancer waits to hear), tasks past due, who starts in the next 14
+days (is their access ready?), and who leaves in the next 30 days (did their exit feedback come
+in?). The numbers come from db.today at the deployment clock's today, so a demo at a compressed
+clock sees its own day. Each section shows its first rows; `?all=<section>` shows up to
+ALL_LIMIT of that one.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from api.ui import attention
 from api.ui.i18n import Translator
 from api.ui.pages import SignedInPage
 from db import today as today_model
@@ -48,6 +51,8 @@ async def today(page: SignedInPage) -> Response:
     if expanded:  # the other sections keep their first rows
         found = _trim(found, keep=expanded)
     t = page.t
+    lifecycle = page.request.app.state.lifecycle
+    needing = attention.section(page, await lifecycle.attention(limit=ALL_LIMIT))
     sections = {
         "renewals": _section(found.renewals, [_renewal(t, r) for r in found.renewals.items]),
         "tasks": _section(found.tasks, [_tasks(t, r) for r in found.tasks.items]),
@@ -63,7 +68,8 @@ async def today(page: SignedInPage) -> Response:
         expanded=expanded,
         open_tasks=found.open_tasks,
         overdue=sum(1 for r in found.renewals.items if r.overdue),
-        all_clear=not any(s["total"] for s in sections.values()),
+        attention=needing,
+        all_clear=not needing and not any(s["total"] for s in sections.values()),
     )
 
 
