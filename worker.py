@@ -11,7 +11,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
-from temporalio.client import Client
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleAlreadyRunningError,
+    ScheduleIntervalSpec,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleSpec,
+    ScheduleUpdate,
+)
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
@@ -19,6 +29,7 @@ from activities.access import AccessActivities
 from activities.guard import GuardActivities
 from activities.mail import MailActivities, MailConfig
 from activities.notify import NotifyActivities
+from activities.reconcile import ReconcileActivities
 from activities.records import RecordActivities
 from activities.scim import ScimProvisioner
 from core.settings import Settings
@@ -28,6 +39,8 @@ from db.pool import create_pool
 from workflows.assignment import AssignmentWorkflow
 from workflows.delivery import MailDelivery
 from workflows.notification import NotificationDelivery
+from workflows.reconciliation import SCHEDULE_ID, AccessReconciliation
+from workflows.types import ReconcileInput
 
 log = structlog.get_logger("worker")
 
@@ -43,6 +56,7 @@ PASSTHROUGH = (
     "workflows.rules",
     "workflows.effects",
     "workflows.lanes",
+    "workflows.reconciliation",
 )
 
 
@@ -83,6 +97,7 @@ def build_activities(
         secret=settings.notify_secret,
     )
     guard = GuardActivities(pool, settings.revoke_guard)
+    reconciliation = ReconcileActivities(pool, settings, provisioner)
     return [
         RecordActivities(pool).record,
         mail.queue_mail,
@@ -90,6 +105,7 @@ def build_activities(
         mail.send_mail,  # for the runs begun before independent effects
         access.sync_access,
         guard.claim_revocation,
+        reconciliation.reconcile_page,
         notify.publish,
         notify.deliver_notification,
     ]
@@ -106,11 +122,33 @@ def build_worker(
     return Worker(
         client,
         task_queue=queue,
-        workflows=[AssignmentWorkflow, NotificationDelivery, MailDelivery],
+        workflows=[AssignmentWorkflow, NotificationDelivery, MailDelivery, AccessReconciliation],
         activities=build_activities(pool, settings, client, queue, provisioner),
         workflow_runner=workflow_runner(),
         graceful_shutdown_timeout=timedelta(seconds=10),
     )
+
+
+async def ensure_reconciliation_schedule(client: Client, settings: Settings) -> None:
+    """The Temporal Schedule of the access reconciliation, every LIFECYCLE_RECONCILE_EVERY
+    (created once, its interval brought up to date at each start; a run still going when the
+    next is due is not doubled)."""
+    schedule = Schedule(
+        action=ScheduleActionStartWorkflow(
+            AccessReconciliation.run,
+            ReconcileInput(),
+            id=SCHEDULE_ID,
+            task_queue=settings.task_queue,
+        ),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=settings.reconcile_every)]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+    try:
+        await client.create_schedule(SCHEDULE_ID, schedule)
+    except ScheduleAlreadyRunningError:
+        handle = client.get_schedule_handle(SCHEDULE_ID)
+        await handle.update(lambda _: ScheduleUpdate(schedule=schedule))
+    log.info("access reconciliation scheduled", every=str(settings.reconcile_every))
 
 
 async def run_worker(settings: Settings) -> None:
@@ -130,6 +168,8 @@ async def run_worker(settings: Settings) -> None:
             log.warning("not the wall clock (tests and demos only)", clock=clock.describe())
         client = await connect(settings)
         worker = build_worker(client, pool, settings, provisioner=provisioner)
+        if provisioner is not None:
+            await ensure_reconciliation_schedule(client, settings)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 import asyncpg
@@ -49,8 +49,9 @@ from api.schemas import (
 )
 from core.clock import Clock
 from core.settings import Settings
-from db import assignments, attention, guard, timeline
+from db import assignments, attention, guard, reconcile, timeline
 from workflows.assignment import AssignmentWorkflow
+from workflows.reconciliation import AccessReconciliation
 from workflows.types import (
     CLOSED_PHASES,
     AccessActionInput,
@@ -58,6 +59,7 @@ from workflows.types import (
     AssignmentWorkflowInput,
     ClockSpec,
     DecideHoldInput,
+    ReconcileInput,
     SubmitFeedbackInput,
     workflow_id_for,
 )
@@ -410,6 +412,20 @@ class Lifecycle:
         status: Literal["released", "rejected"] = "released" if release else "rejected"
         await guard.decide(self.pool, hold_id, status, origin.actor)
         return HoldPublic(hold_id=hold_id, assignment_id=hold["assignment_id"], status=status)
+
+    async def reconcile_now(self) -> str:
+        """Starts the access reconciliation now (the Schedule runs it too); its run id."""
+        run_id = f"access-reconciliation-{datetime.now(UTC):%Y%m%dT%H%M%S%f}"
+        await self.temporal.start_workflow(
+            AccessReconciliation.run,
+            ReconcileInput(run_id=run_id),
+            id=run_id,
+            task_queue=self.settings.task_queue,
+        )
+        return run_id
+
+    async def latest_reconciliation(self) -> dict[str, Any] | None:
+        return await reconcile.latest(self.pool)
 
     async def _not_before_today(
         self, assignment_id: str, day: date, field: str, origin: Origin

@@ -1,4 +1,5 @@
-"""The commands: `migrate`, `keys create`, `api`, `worker`, and `dev` (whose stack is `cli.dev`).
+"""The commands: `migrate`, `keys create`, `api`, `worker`, `reconcile`, and `dev` (whose stack
+is `cli.dev`).
 Each loads the settings, runs the checks it needs, then does its one thing."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from cli.checks import (
     check_port,
     check_services,
     configure_logging,
+    connect_temporal,
     load_settings,
     require,
 )
@@ -23,6 +25,7 @@ from cli.errors import CliError, one_line
 
 if TYPE_CHECKING:
     from core.settings import Settings
+    from workflows.types import ReconcileFigures
 
 # ---------------------------------------------------------------------------------------------
 # lifecycle migrate
@@ -152,6 +155,51 @@ async def _run_worker(settings: Settings) -> None:
         raise CliError(one_line(exc)) from None
     except (OSError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError) as exc:
         raise CliError(f"lost PostgreSQL: {one_line(exc)}") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# lifecycle reconcile
+
+
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    configure_logging(settings)
+    require(settings, "reconcile", "temporal_address", "database_url")
+    figures = asyncio.run(_reconcile(settings))
+    print(
+        f"users checked {figures.checked}, drift found {figures.drift},"
+        f" drift corrected {figures.corrected}"
+    )
+    if not settings.scim_url:
+        print(
+            "(LIFECYCLE_SCIM_URL is not set here: the workers' own setting decides what is read)",
+            file=sys.stderr,
+        )
+    return 0
+
+
+async def _reconcile(settings: Settings) -> ReconcileFigures:
+    """Runs the access reconciliation now, on the workers, and waits for its figures."""
+    from datetime import UTC, datetime
+
+    from temporalio.client import WorkflowFailureError
+
+    from workflows.reconciliation import AccessReconciliation
+    from workflows.types import ReconcileInput
+
+    assert settings.database_url
+    await check_database(settings.database_url)
+    client = await connect_temporal(settings)
+    run_id = f"access-reconciliation-{datetime.now(UTC):%Y%m%dT%H%M%S%f}"
+    try:
+        return await client.execute_workflow(
+            AccessReconciliation.run,
+            ReconcileInput(run_id=run_id),
+            id=run_id,
+            task_queue=settings.task_queue,
+        )
+    except WorkflowFailureError as exc:
+        raise CliError(f"the reconciliation failed: {one_line(exc.cause or exc)}") from None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""The command line: `lifecycle dev|api|worker|migrate|keys create`, whose mistakes are told in
-one line like every other expected failure."""
+"""The command line: `lifecycle dev|api|worker|migrate|reconcile|keys create`, whose mistakes
+are told in one line like every other expected failure."""
 
 from __future__ import annotations
 
@@ -49,6 +49,13 @@ PLAIN_COMMANDS: tuple[tuple[str, Handler, str, str], ...] = (
         "run one worker process",
         "Runs the workflows and activities of LIFECYCLE_TASK_QUEUE; needs"
         " LIFECYCLE_TEMPORAL_ADDRESS and LIFECYCLE_DATABASE_URL.",
+    ),
+    (
+        "reconcile",
+        commands.cmd_reconcile,
+        "check every account at the IdP now, and correct drift",
+        "Runs the access reconciliation on the workers now and prints its figures: users"
+        " checked, drift found, drift corrected (it also runs every LIFECYCLE_RECONCILE_EVERY).",
     ),
     (
         "migrate",

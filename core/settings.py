@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     admin_email: Annotated[list[str], NoDecode] = Field(default_factory=list)
     attention_after: Annotated[timedelta, BeforeValidator(_duration)] = timedelta(minutes=15)
     reconcile_every: Annotated[timedelta, BeforeValidator(_duration)] = timedelta(hours=24)
+    # An assignment changed this recently is left for the next reconciliation (its own lane may
+    # be bringing the IdP up to date right now).
+    reconcile_settled: Annotated[timedelta, BeforeValidator(_duration)] = timedelta(minutes=2)
     clock_speed: float = 1.0
     # For tests and demos: the instant (RFC 3339) the deployment clock shows at its anchor.
     clock_start: datetime | None = None

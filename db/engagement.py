@@ -101,7 +101,7 @@ class Share:
 class AfterEnd:
     assignment_id: str
     freelancer_name: str
-    reason: str  # closed | past_end | granted_after_end
+    reason: str  # closed | past_end | granted_after_end | seen_at_idp (by the reconciliation)
 
 
 @dataclass(frozen=True)
@@ -198,6 +198,11 @@ WITH seen AS (
     FROM access_change c JOIN assignment a USING (assignment_id)
     WHERE c.status = 'granted' AND c.at >= $1
       AND c.at >= ((a.end_date + 1)::timestamp AT TIME ZONE a.timezone)
+    UNION ALL
+    -- What the IdP itself showed: the reconciliation found the account open after the end.
+    SELECT a.assignment_id, a.freelancer_name, 'seen_at_idp'
+    FROM access_drift d JOIN assignment a USING (assignment_id)
+    WHERE d.kind = 'reappeared' AND d.found_at >= $1
 ), distinct_seen AS (
     SELECT DISTINCT ON (assignment_id) assignment_id, freelancer_name, reason
     FROM seen ORDER BY assignment_id, reason

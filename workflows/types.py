@@ -25,6 +25,7 @@ DELIVER_NOTIFICATION = "deliver_notification"
 QUEUE_MAIL = "queue_mail"
 DELIVER_MAIL = "deliver_mail"
 CLAIM_REVOCATION = "claim_revocation"
+RECONCILE_PAGE = "reconcile_page"
 
 # The `type` of the ApplicationError a refused update carries (the API maps them to 409/404/422).
 REFUSED_CONFLICT = "Conflict"
@@ -446,6 +447,42 @@ class ClaimRevocationResult(Model):
     held: bool = False
     hold_id: str | None = None
     first: bool = False  # the first hold now waiting: the admins are told
+
+
+class ReconcileFigures(Model):
+    """What a reconciliation found: users read back, drift found, drift corrected."""
+
+    pages: int = 0
+    checked: int = 0
+    drift: int = 0
+    corrected: int = 0
+
+    def plus(self, other: ReconcileFigures) -> ReconcileFigures:
+        return ReconcileFigures(
+            pages=self.pages + other.pages,
+            checked=self.checked + other.checked,
+            drift=self.drift + other.drift,
+            corrected=self.corrected + other.corrected,
+        )
+
+
+class ReconcileInput(Model):
+    """A reconciliation run, or the rest of it after a continue-as-new."""
+
+    run_id: str = ""
+    cursor: str | None = None
+    so_far: ReconcileFigures = Field(default_factory=ReconcileFigures)
+
+
+class ReconcilePageInput(Model):
+    run_id: str
+    cursor: str | None = None
+    size: int = 100
+
+
+class ReconcilePageResult(Model):
+    figures: ReconcileFigures = Field(default_factory=ReconcileFigures)
+    cursor: str | None = None  # the last assignment checked; None: the run is done
 
 
 class PublishInput(Model):

@@ -56,6 +56,8 @@ from core.errors import INVALID_INPUT, PROVIDER_REJECTED
 from core.settings import Settings
 from workflows.types import Person
 
+ACCOUNTS_AT_ONCE = 50  # ids in one search when the reconciliation reads accounts back
+
 
 def _literal(value: str) -> str:
     """A string as a SCIM filter value (a JSON string)."""
@@ -126,6 +128,50 @@ class ScimProvisioner:
                 await self._deactivate(assignment_id, revoke)
         except ScimAnswer as answer:
             raise answer.failure() from answer
+
+    # ------------------------------------------------------- read back (reconciliation)
+
+    async def accounts(self, assignment_ids: list[str]) -> dict[str, tuple[str, bool]]:
+        """The accounts of these assignments at the IdP as they are: by assignment id, (user id,
+        active); an assignment without one is absent. One search per ACCOUNTS_AT_ONCE ids
+        (`externalId eq … or …`); a provider that refuses such a filter is asked one by one."""
+        found: dict[str, tuple[str, bool]] = {}
+        try:
+            for at in range(0, len(assignment_ids), ACCOUNTS_AT_ONCE):
+                batch = assignment_ids[at : at + ACCOUNTS_AT_ONCE]
+                for user in await self._users_of(batch):
+                    if user.external_id in batch and user.external_id not in found:
+                        found[user.external_id] = (cast(str, user.id), user.active is not False)
+        except ScimAnswer as answer:
+            raise answer.failure() from answer
+        return found
+
+    async def _users_of(self, batch: list[str]) -> list[User]:
+        """The users whose externalId is in `batch`, oldest first."""
+        wanted = " or ".join(f"externalId eq {_literal(a)}" for a in batch)
+        params = {"filter": wanted, "count": 2 * len(batch)}
+        try:
+            return await self._scim.search(User, "find users", params)
+        except ScimAnswer as answer:
+            if answer.status != 400 or len(batch) == 1:  # 400: invalidFilter or tooMany
+                raise
+        return [u for a in batch if (u := await self._find_user(a)) is not None]
+
+    async def memberships(self) -> dict[str, set[str]]:
+        """For each tool of the catalogue, the user ids its group(s) hold at the IdP."""
+        found: dict[str, set[str]] = {}
+        try:
+            for tool in self._catalogue:
+                members: set[str] = set()
+                for group in await self._groups_named(tool):
+                    full = await self._scim.read(
+                        Group, cast(str, group.id), f"read group {tool}", members=True
+                    )
+                    members |= {m.value for m in (full.members or []) if m.value} if full else set()
+                found[tool] = members
+        except ScimAnswer as answer:
+            raise answer.failure() from answer
+        return found
 
     # ------------------------------------------------------------------ the user
 

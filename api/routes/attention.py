@@ -17,7 +17,8 @@ from api.auth import actor_of
 from api.deps import Admin, IdempotencyKey, Lifecycle, Reader
 from api.idempotency import IdempotentRoute
 from api.lifecycle import Origin
-from api.schemas import AttentionItem, HoldPublic
+from api.problems import Problem
+from api.schemas import AttentionItem, HoldPublic, ReconciliationPublic
 
 router = APIRouter(prefix="/v1", tags=["attention"], route_class=IdempotentRoute)
 
@@ -56,3 +57,28 @@ async def reject(
     hold_id: HoldId, caller: Admin, lifecycle: Lifecycle, _idempotency_key: IdempotencyKey = None
 ) -> HoldPublic:
     return await lifecycle.decide_hold(hold_id, False, Origin(actor_of(caller)))
+
+
+@router.post(
+    "/reconciliations",
+    status_code=202,
+    summary="Check every account at the IdP now (the access reconciliation)",
+    responses=problems.responses(401, 403, 429, 503),
+)
+async def reconcile_now(
+    _: Admin, lifecycle: Lifecycle, _idempotency_key: IdempotencyKey = None
+) -> ReconciliationPublic:
+    run_id = await lifecycle.reconcile_now()
+    return ReconciliationPublic(run_id=run_id, running=True)
+
+
+@router.get(
+    "/reconciliations/latest",
+    summary="The last access reconciliation: its progress and figures",
+    responses=problems.responses(401, 403, 404, 429),
+)
+async def latest_reconciliation(_: Reader, lifecycle: Lifecycle) -> ReconciliationPublic:
+    found = await lifecycle.latest_reconciliation()
+    if found is None:
+        raise Problem(404, "no access reconciliation has run yet")
+    return ReconciliationPublic(**found, running=found["finished_at"] is None)

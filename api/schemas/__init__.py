@@ -27,6 +27,7 @@ from api.schemas.outputs import (
     EventAccepted,
     Health,
     HoldPublic,
+    ReconciliationPublic,
     TimelineItem,
     WorkflowRef,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "HoldPublic",
     "IsoDate",
     "PersonIn",
+    "ReconciliationPublic",
     "RenewalDecisionCreate",
     "TaskCompletion",
     "TeamEventIn",

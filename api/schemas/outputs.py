@@ -198,3 +198,17 @@ class HoldPublic(BaseModel):
     hold_id: str
     assignment_id: str
     status: Literal["held", "released", "rejected"]
+
+
+class ReconciliationPublic(BaseModel):
+    """An access reconciliation run: what it has read back from the IdP so far."""
+
+    run_id: str
+    running: bool
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    pages: int = 0
+    checked: int = Field(default=0, description="Users read back from the IdP")
+    drift: int = Field(default=0, description="Found not as they should be")
+    corrected: int = 0
+    error: str | None = None

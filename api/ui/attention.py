@@ -4,6 +4,7 @@
     POST /attention/{assignment_id}/closed-by-hand admin: the account was closed by hand
     POST /attention/holds/{hold_id}/release        admin: the held revocation goes ahead
     POST /attention/holds/{hold_id}/reject         admin: the access is left as it is
+    POST /attention/reconcile                      admin: check every account at the IdP now
 
 What is listed is the API's GET /v1/attention (db.attention, through the Lifecycle service); each
 action is the service's too, and comes back to Today with a flash (or the page of the refusal).
@@ -66,6 +67,29 @@ def section(page: Page, items: list[AttentionItem]) -> list[dict[str, Any]]:
     return shown
 
 
+def reconciliation(page: Page, latest: dict[str, Any] | None) -> dict[str, Any]:
+    """The line on the last access reconciliation, and whether this person may start one."""
+    t = page.t
+    if latest is None:
+        words = t("reconcile_never")
+    elif latest["finished_at"] is None:
+        words = t(
+            "reconcile_running",
+            checked=t.number(latest["checked"]),
+            drift=t.number(latest["drift"]),
+        )
+    else:
+        when = t.datetime(page.clock.to_assignment_time(latest["finished_at"]), "UTC")
+        words = t(
+            "reconcile_done",
+            when=when,
+            checked=t.number(latest["checked"]),
+            drift=t.number(latest["drift"]),
+            corrected=t.number(latest["corrected"]),
+        )
+    return {"words": words, "may_start": page.can(Action.ADMINISTER)}
+
+
 def _origin(form: FormPost) -> Origin:
     s = form.page.session
     assert s is not None and s.key_id is not None
@@ -112,3 +136,9 @@ async def decide_hold(
     release = decision == "release"
     change = lifecycle.decide_hold(hold_id, release, _origin(form))
     return await _act(form, change, "flash_hold_released" if release else "flash_hold_rejected")
+
+
+@router.post("/attention/reconcile")
+async def reconcile_now(form: SignedInForm, lifecycle: Lifecycle) -> Response:
+    form.page.require(Action.ADMINISTER)
+    return await _act(form, lifecycle.reconcile_now(), "flash_reconcile_started")

@@ -69,6 +69,7 @@ async def today(page: SignedInPage) -> Response:
         open_tasks=found.open_tasks,
         overdue=sum(1 for r in found.renewals.items if r.overdue),
         attention=needing,
+        reconciliation=attention.reconciliation(page, await lifecycle.latest_reconciliation()),
         all_clear=not needing and not any(s["total"] for s in sections.values()),
     )
 

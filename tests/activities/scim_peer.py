@@ -177,12 +177,48 @@ class Directory:
         answer.raise_for_status()
         return dict(answer.json())
 
-    async def add_member(self, group_id: str, user_id: str) -> None:
+    async def create_user(self, external_id: str, user_name: str) -> str:
+        """A user made by hand (or by a test standing in for the engine); its id."""
+        answer = await self._http.post(
+            "/Users",
+            json={
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": user_name,
+                "externalId": external_id,
+                "active": True,
+            },
+        )
+        answer.raise_for_status()
+        return str(answer.json()["id"])
+
+    async def add_member(self, group_id: str, *user_ids: str) -> None:
         answer = await self._http.patch(
             f"/Groups/{group_id}",
             json={
                 "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-                "Operations": [{"op": "add", "path": "members", "value": [{"value": user_id}]}],
+                "Operations": [
+                    {"op": "add", "path": "members", "value": [{"value": u} for u in user_ids]}
+                ],
+            },
+        )
+        answer.raise_for_status()
+
+    async def set_active(self, user_id: str, active: bool) -> None:
+        answer = await self._http.patch(
+            f"/Users/{user_id}",
+            json={
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": "replace", "path": "active", "value": active}],
+            },
+        )
+        answer.raise_for_status()
+
+    async def remove_member(self, group_id: str, user_id: str) -> None:
+        answer = await self._http.patch(
+            f"/Groups/{group_id}",
+            json={
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": "remove", "path": f'members[value eq "{user_id}"]'}],
             },
         )
         answer.raise_for_status()

@@ -184,6 +184,7 @@ async def _running(  # type: ignore[no-untyped-def]
         admin_email=[ADMIN_EMAIL],
         revoke_guard=25,
         attention_after=timedelta(seconds=5),
+        reconcile_settled=timedelta(seconds=1),
         log_format="json",
         log_level="WARNING",
         _env_file=None,  # type: ignore[call-arg]

@@ -1,0 +1,70 @@
+"""The guard against mass deprovisioning: 40 early ends within a minute, the guard at 25. The
+contracts all end; 25 revocations go ahead, 15 are held, the admins are told at once, the holds
+show on the attention list with who and why, and once an admin releases them they close."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from tests.effects.conftest import ADMIN_EMAIL, Stack, eventually
+
+pytestmark = pytest.mark.slow
+
+ENDS = 40
+
+
+async def test_forty_early_ends_with_the_guard_at_25(stack: Stack) -> None:
+    ids = await asyncio.gather(*(stack.create("EARLY", start=-30, end=90) for _ in range(ENDS)))
+    for assignment_id in ids:
+        await eventually(lambda a=assignment_id: stack.scim_user(a), lambda u: u[0] is True,
+                         f"{assignment_id} active at the IdP", within=120)  # fmt: skip
+
+    # Every contract ends early, within a minute (effective tomorrow: at a day every 10 s,
+    # "today" would turn into yesterday while 40 changes are sent).
+    tomorrow = (stack.today() + timedelta(days=1)).isoformat()
+    answers = await asyncio.gather(
+        *(
+            stack.api.post(
+                f"/v1/assignments/{a}/termination",
+                json={"effective_date": tomorrow, "reason": "the programme is stopped"},
+            )
+            for a in ids
+        )
+    )
+    assert [r.status_code for r in answers] == [200] * ENDS
+
+    async def holds() -> list[dict]:
+        items = (await stack.api.get("/v1/attention")).json()
+        return [i for i in items if i["kind"] == "revocation_held" and i["assignment_id"] in ids]
+
+    held = await eventually(holds, lambda found: len(found) == ENDS - 25, "15 holds", within=120)
+    assert all("early end" in h["detail"] and h["name"] for h in held)
+    held_ids = {h["assignment_id"] for h in held}
+
+    async def closed(assignment_id: str) -> bool:
+        active, groups = await stack.scim_user(assignment_id)
+        return active is False and not groups
+
+    allowed = [a for a in ids if a not in held_ids]
+    for assignment_id in allowed:
+        await eventually(lambda a=assignment_id: closed(a), bool, f"{assignment_id} closed", 120)
+    assert not any([await closed(a) for a in held_ids]), "a held revocation went ahead"
+    told = [
+        r for r in stack.smtp.received if r.message["Message-ID"].startswith("<revocation_held.")
+    ]
+    assert told and all(ADMIN_EMAIL in r.recipients for r in told)
+    assert len(told) == 1, [r.message["Message-ID"] for r in told]  # at once, not 15 times
+
+    # Only an admin decides; once released, the held revocations close.
+    for hold in held:
+        answer = await stack.api.post(f"/v1/guard/{hold['hold_id']}/release")
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["status"] == "released"
+    again = await stack.api.post(f"/v1/guard/{held[0]['hold_id']}/release")
+    assert again.status_code == 409
+    for assignment_id in held_ids:
+        await eventually(lambda a=assignment_id: closed(a), bool, f"{assignment_id} released", 120)
+    assert await holds() == []
