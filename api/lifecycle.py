@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, Literal
 
 import asyncpg
@@ -31,7 +31,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api import updates
+from api import reconciliation, updates
 from api.problems import CONFLICT, UNAVAILABLE, Problem, invalid
 from api.schemas import (
     AmendmentCreate,
@@ -51,7 +51,6 @@ from core.clock import Clock
 from core.settings import Settings
 from db import assignments, attention, guard, reconcile, timeline
 from workflows.assignment import AssignmentWorkflow
-from workflows.reconciliation import AccessReconciliation
 from workflows.types import (
     CLOSED_PHASES,
     AccessActionInput,
@@ -59,7 +58,6 @@ from workflows.types import (
     AssignmentWorkflowInput,
     ClockSpec,
     DecideHoldInput,
-    ReconcileInput,
     SubmitFeedbackInput,
     workflow_id_for,
 )
@@ -414,13 +412,9 @@ class Lifecycle:
         return HoldPublic(hold_id=hold_id, assignment_id=hold["assignment_id"], status=status)
 
     async def reconcile_now(self) -> str:
-        """Starts the access reconciliation now (the Schedule runs it too); its run id."""
-        run_id = f"access-reconciliation-{datetime.now(UTC):%Y%m%dT%H%M%S%f}"
-        await self.temporal.start_workflow(
-            AccessReconciliation.run,
-            ReconcileInput(run_id=run_id),
-            id=run_id,
-            task_queue=self.settings.task_queue,
+        """The access reconciliation now going: the one already running, else a new one."""
+        run_id, _ = await reconciliation.start_now(
+            self.pool, self.temporal, self.settings.task_queue
         )
         return run_id
 

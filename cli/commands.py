@@ -179,27 +179,31 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
 
 
 async def _reconcile(settings: Settings) -> ReconcileFigures:
-    """Runs the access reconciliation now, on the workers, and waits for its figures."""
-    from datetime import UTC, datetime
-
+    """Runs the access reconciliation now, on the workers (or joins the one already running),
+    and waits for its figures."""
     from temporalio.client import WorkflowFailureError
 
-    from workflows.reconciliation import AccessReconciliation
-    from workflows.types import ReconcileInput
+    from api.reconciliation import start_now
+    from db.pool import create_pool
+    from workflows.types import ReconcileFigures
 
     assert settings.database_url
     await check_database(settings.database_url)
     client = await connect_temporal(settings)
-    run_id = f"access-reconciliation-{datetime.now(UTC):%Y%m%dT%H%M%S%f}"
+    pool = await create_pool(settings.database_url, max_size=2)
     try:
-        return await client.execute_workflow(
-            AccessReconciliation.run,
-            ReconcileInput(run_id=run_id),
-            id=run_id,
-            task_queue=settings.task_queue,
-        )
+        run_id, started = await start_now(pool, client, settings.task_queue)
+    finally:
+        await pool.close()
+    if not started:
+        print(f"a reconciliation is already running ({run_id}): waiting for it", file=sys.stderr)
+    try:
+        figures: ReconcileFigures = await client.get_workflow_handle(
+            run_id, result_type=ReconcileFigures
+        ).result()
     except WorkflowFailureError as exc:
         raise CliError(f"the reconciliation failed: {one_line(exc.cause or exc)}") from None
+    return figures
 
 
 # ---------------------------------------------------------------------------------------------

@@ -18,6 +18,15 @@ async def start(conn: Executor, run_id: str) -> None:
     )
 
 
+async def unfinished(conn: Executor) -> str | None:
+    """The newest run not finished yet (running, or stopped without finishing)."""
+    found: str | None = await conn.fetchval(
+        "SELECT run_id FROM reconcile_run WHERE finished_at IS NULL"
+        " ORDER BY started_at DESC LIMIT 1"
+    )
+    return found
+
+
 async def progress(
     conn: Executor, run_id: str, *, checked: int, drift: int, corrected: int, cursor: str | None
 ) -> None:

@@ -520,13 +520,7 @@ class AssignmentWorkflow(Effects):
         """An admin closed the account at the IdP: the engine stops trying and the ledger says
         so (a reconciliation will check it)."""
         async with self._lock:
-            s, now = self._state, self._now()
-            s.access_kept_by, s.access_failure = input.actor, None
-            s.access = [
-                x.model_copy(update={"status": AccessStatus.REVOKED, "since": now})
-                for x in s.access
-            ]
-            self._put_access_by_hand()
+            self._closed_by_hand(input.actor)
             await self._record(
                 self._entry(
                     self._update_key("access-by-hand"),

@@ -212,10 +212,15 @@ class Effects:
             )
         )
 
-    def _put_access_by_hand(self) -> None:
-        """The ledger follows an admin's word that the account is closed at the IdP."""
+    def _closed_by_hand(self, actor: str) -> None:
+        """An admin's word that the account is closed at the IdP: the state and the ledger
+        follow it, and the access lane stops trying."""
         assert self._ledger is not None
-        s = self._state
+        s, now = self._state, self._now()
+        s.access_kept_by, s.access_failure = actor, None
+        s.access = [
+            x.model_copy(update={"status": AccessStatus.REVOKED, "since": now}) for x in s.access
+        ]
         self._ledger.put(
             SYNC_ACCESS,
             SyncAccessInput(

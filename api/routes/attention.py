@@ -63,7 +63,9 @@ async def reject(
     "/reconciliations",
     status_code=202,
     summary="Check every account at the IdP now (the access reconciliation)",
-    responses=problems.responses(401, 403, 429, 503),
+    description="Starts the access reconciliation, or answers with the one already running:"
+    " never two at once, however often this is sent.",
+    responses=problems.responses(401, 403, 422, 429, 503),
 )
 async def reconcile_now(
     _: Admin, lifecycle: Lifecycle, _idempotency_key: IdempotencyKey = None

@@ -1,11 +1,15 @@
 """The access reconciliation reads every account back from the IdP and corrects drift: a leaver
 re-activated and put back in a group by hand is closed again, a freelancer taken out of a group
-by hand is put back, and each assignment's timeline says so. Then, for the closing note, a run
+by hand is put back, and each assignment's timeline says so. Pressed many times at once it runs
+once; `lifecycle reconcile` runs it from the command line. Then, for the closing note, a run
 over 1,000 accounts at scim2-server."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import re
+import sys
 import time
 from datetime import timedelta
 from typing import Any
@@ -17,10 +21,12 @@ from tests.effects.conftest import TOOLS, Stack, eventually
 pytestmark = pytest.mark.slow
 
 
-async def reconcile(stack: Stack, within: float = 120) -> dict[str, Any]:
-    started = await stack.api.post("/v1/reconciliations")
-    assert started.status_code == 202, started.text
-    run_id = started.json()["run_id"]
+async def reconcile(stack: Stack, within: float = 120, at_once: int = 1) -> dict[str, Any]:
+    """A run started by hand (`at_once` requests sent together: they all get the same run),
+    and its figures once it has finished."""
+    started = await asyncio.gather(*(stack.api.post("/v1/reconciliations") for _ in range(at_once)))
+    assert [s.status_code for s in started] == [202] * at_once, [s.text for s in started]
+    (run_id,) = {s.json()["run_id"] for s in started}
 
     async def latest() -> dict[str, Any]:
         answer = await stack.api.get("/v1/reconciliations/latest")
@@ -58,25 +64,60 @@ async def test_drift_made_by_hand_at_the_idp_is_corrected_and_told(stack: Stack)
     assert await stack.scim_user(leaver) == (True, {"chat"})
     await asyncio.sleep(1.5)  # older than LIFECYCLE_RECONCILE_SETTLED
 
-    figures = await reconcile(stack)
-    assert figures["drift"] >= 2 and figures["corrected"] >= 2, figures
+    # An assignment changed in the last LIFECYCLE_RECONCILE_SETTLED is left to the next run (its
+    # workflow may be at the IdP right now; at this clock's speed a reminder may just have gone
+    # out): a few runs at most, each pressed five times at once.
+    found = corrected = 0
+    for _ in range(4):
+        figures = await reconcile(stack, at_once=5)
+        found, corrected = found + figures["drift"], corrected + figures["corrected"]
+        if (await stack.scim_user(leaver), await stack.scim_user(stayer)) == (
+            (False, set()),
+            (True, set(TOOLS)),
+        ):
+            break
+        await asyncio.sleep(1.5)
+    assert found >= 2 and corrected >= 2, (found, corrected)
     assert await stack.scim_user(leaver) == (False, set())
     assert await stack.scim_user(stayer) == (True, set(TOOLS))
+    runs = await stack.pool.fetchval("SELECT count(*) FROM reconcile_run")
+    assert runs <= 4, "a run was doubled"
 
     timeline = (await stack.api.get(f"/v1/assignments/{leaver}/timeline")).json()
     assert any("Access had reappeared at the IdP" in e["summary"] for e in timeline), timeline
     timeline = (await stack.api.get(f"/v1/assignments/{stayer}/timeline")).json()
     assert any("Access was missing at the IdP" in e["summary"] for e in timeline), timeline
 
-    # A second run finds nothing more to correct for them.
-    again = await reconcile(stack)
-    assert again["checked"] >= 2
+    # From the command line, a run finds nothing more to correct for them.
+    printed = await lifecycle_reconcile(stack)
+    assert re.fullmatch(r"users checked \d+, drift found \d+, drift corrected \d+\n", printed)
+    run_id = await stack.pool.fetchval(
+        "SELECT run_id FROM reconcile_run ORDER BY started_at DESC LIMIT 1"
+    )
     drift = await stack.pool.fetchval(
         "SELECT count(*) FROM access_drift WHERE assignment_id = ANY($1) AND run_id = $2",
         [leaver, stayer],
-        again["run_id"],
+        run_id,
     )
     assert drift == 0
+
+
+async def lifecycle_reconcile(stack: Stack) -> str:
+    """`lifecycle reconcile` next to the stack (its database, Temporal and task queue)."""
+    env = {
+        **os.environ,
+        "LIFECYCLE_DATABASE_URL": stack.settings.database_url or "",
+        "LIFECYCLE_TEMPORAL_ADDRESS": stack.settings.temporal_address or "",
+        "LIFECYCLE_TASK_QUEUE": stack.settings.task_queue,
+        "LIFECYCLE_LOG_LEVEL": "WARNING",
+    }
+    command = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "cli", "reconcile", env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(command.communicate(), 120)
+    assert command.returncode == 0, err.decode()
+    return out.decode()
 
 
 USERS = 1000

@@ -150,13 +150,15 @@ class Lifecycle:
             await self.env.sleep(delta + timedelta(seconds=1))
 
     async def save_history(self, handle: WorkflowHandle[Any, Any], name: str) -> None:
-        """With LIFECYCLE_SAVE_HISTORIES=1, keeps this run's history for the replay test."""
-        if os.environ.get("LIFECYCLE_SAVE_HISTORIES") != "1":
+        """With LIFECYCLE_SAVE_HISTORIES=<release> (e.g. `2-independent-effects`), keeps this
+        run's history as tests/histories/<release>/<name>.json for the replay test."""
+        release = os.environ.get("LIFECYCLE_SAVE_HISTORIES")
+        if not release:
             return
         run = self.client.get_workflow_handle(handle.id, run_id=handle.result_run_id)
         history = await run.fetch_history()
-        HISTORIES.mkdir(parents=True, exist_ok=True)
-        (HISTORIES / f"{name}.json").write_text(history.to_json())
+        (HISTORIES / release).mkdir(parents=True, exist_ok=True)
+        (HISTORIES / release / f"{name}.json").write_text(history.to_json())
 
     async def row(self, assignment_id: str) -> Any:
         return await self.pool.fetchrow(

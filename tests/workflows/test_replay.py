@@ -1,6 +1,7 @@
-"""Histories of released workflow versions still replay: a change that breaks running
-assignments fails here, not in production. Refresh them with LIFECYCLE_SAVE_HISTORIES=1 only
-when a change is meant to be compatible (patched with `workflow.patched`)."""
+"""Histories of every released workflow version still replay: a change that breaks running
+assignments fails here, not in production. Each release keeps its own folder
+(tests/histories/<release>/); a release that changes the workflow (behind `workflow.patched`)
+adds a folder with LIFECYCLE_SAVE_HISTORIES=<release> and never rewrites an older one."""
 
 from __future__ import annotations
 
@@ -14,12 +15,17 @@ from temporalio.worker import Replayer
 from worker import workflow_runner
 from workflows.assignment import AssignmentWorkflow
 
-HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
+ROOT = Path(__file__).parent.parent / "histories"
+HISTORIES = sorted(ROOT.glob("*/*.json"))
+RELEASES = sorted(p.name for p in ROOT.iterdir() if p.is_dir())
 
 
 def test_histories_are_kept() -> None:
-    names = {p.stem for p in HISTORIES}
-    assert {"whole-story-term-1", "whole-story-term-2", "cancelled", "no-decision"} <= names
+    assert RELEASES[:2] == ["1-first-contract", "2-independent-effects"]
+    for release in RELEASES:
+        names = {p.stem for p in HISTORIES if p.parent.name == release}
+        expected = {"whole-story-term-1", "whole-story-term-2", "cancelled", "no-decision"}
+        assert expected <= names, release
 
 
 @pytest.fixture
@@ -27,7 +33,7 @@ def history_text(path: Path) -> str:
     return path.read_text()
 
 
-@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
+@pytest.mark.parametrize("path", HISTORIES, ids=[f"{p.parent.name}/{p.stem}" for p in HISTORIES])
 async def test_replays_without_nondeterminism(path: Path, history_text: str) -> None:
     history = WorkflowHistory.from_json(path.stem, history_text)
     replayer = Replayer(
