@@ -24,12 +24,10 @@ import structlog
 from temporalio.client import (
     Client,
     RPCTimeoutOrCancelledError,
-    WorkflowQueryFailedError,
-    WorkflowQueryRejectedError,
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError
 
 from api import reconciliation, updates
 from api.problems import CONFLICT, UNAVAILABLE, Problem, invalid
@@ -50,6 +48,7 @@ from api.schemas import (
 from core.clock import Clock
 from core.settings import Settings
 from db import assignments, attention, guard, reconcile, timeline
+from workflows import signing
 from workflows.assignment import AssignmentWorkflow
 from workflows.types import (
     CLOSED_PHASES,
@@ -64,7 +63,7 @@ from workflows.types import (
 
 log = structlog.get_logger("api")
 
-QUERY_TIMEOUT = timedelta(seconds=5)
+DESCRIBE_TIMEOUT = timedelta(seconds=5)
 START_TIMEOUT = timedelta(seconds=10)
 
 PLANNED_SUMMARIES = {
@@ -156,12 +155,18 @@ class Lifecycle:
         self.check_tools(body.tools)
         assignment = body.to_assignment()
         digest = request_hash(body)
-        state = AssignmentState(assignment=assignment, term_start=assignment.start_date)
-        inserted = await assignments.insert_new(self.pool, assignment, digest, actor, state)
+        now = self.clock.now()
+        state = signing.signed_state(assignment, self.settings.policy, now)
+        async with self.pool.acquire() as conn, conn.transaction():
+            inserted = await assignments.insert_new(conn, assignment, digest, actor, state)
+            if inserted:
+                await timeline.append(
+                    conn, assignment.assignment_id, [signing.signed_entry(assignment, now)]
+                )
         if inserted:
             run_id = await self._start(assignment.assignment_id, state)
             log.info("assignment created", assignment_id=assignment.assignment_id)
-            return True, await self._after_start(assignment.assignment_id, run_id, state)
+            return True, self.public(state, run_id)
 
         row = await assignments.get(self.pool, assignment.assignment_id)
         if row is None:  # pragma: no cover - rows are never deleted
@@ -215,39 +220,15 @@ class Lifecycle:
             ) from exc
         return handle.result_run_id
 
-    async def _after_start(
-        self, assignment_id: str, run_id: str | None, state: AssignmentState
-    ) -> AssignmentPublic:
-        live = await self._query(assignment_id)
-        return self.public(live or state, run_id)
-
     # --------------------------------------------------------------------------- read
 
-    async def _query(self, assignment_id: str) -> AssignmentState | None:
-        handle = self.temporal.get_workflow_handle(workflow_id_for(assignment_id))
-        try:
-            state = await handle.query(AssignmentWorkflow.get_state, rpc_timeout=QUERY_TIMEOUT)
-        except RPCError as exc:
-            if exc.status != RPCStatusCode.NOT_FOUND:
-                log.warning("workflow query failed", assignment_id=assignment_id, error=str(exc))
-            return None
-        except (
-            WorkflowQueryFailedError,
-            WorkflowQueryRejectedError,
-            RPCTimeoutOrCancelledError,
-        ) as exc:
-            log.warning("workflow query failed", assignment_id=assignment_id, error=str(exc))
-            return None
-        return (
-            state if isinstance(state, AssignmentState) else AssignmentState.model_validate(state)
-        )
-
     async def load(self, assignment_id: str) -> AssignmentPublic | None:
-        """The assignment: live from its workflow while it runs, else from the read model."""
+        """The assignment as the read model holds it (kept current by its workflow, and by each
+        change as soon as it is answered): no read waits for the workflow."""
         row = await assignments.get(self.pool, assignment_id)
         if row is None:
             return None
-        state = await self._state_of(row)
+        state = AssignmentState.model_validate(row["state"])
         run_id = row["workflow_run_id"] or await self._current_run_id(assignment_id)
         return self.public(state, run_id)
 
@@ -255,16 +236,10 @@ class Lifecycle:
         """The run id before the workflow has recorded it (just after the start)."""
         handle = self.temporal.get_workflow_handle(workflow_id_for(assignment_id))
         try:
-            description = await handle.describe(rpc_timeout=QUERY_TIMEOUT)
+            description = await handle.describe(rpc_timeout=DESCRIBE_TIMEOUT)
         except (RPCError, RPCTimeoutOrCancelledError):
             return None
         return description.run_id
-
-    async def _state_of(self, row: Any) -> AssignmentState:
-        recorded = AssignmentState.model_validate(row["state"])
-        if row["phase"] in CLOSED_PHASES:
-            return recorded  # the final record: no need to replay a closed workflow
-        return await self._query(row["assignment_id"]) or recorded
 
     async def list_page(self, **filters: Any) -> tuple[list[AssignmentPublic], str | None]:
         rows, next_cursor = await assignments.list_page(self.pool, **filters)
@@ -278,12 +253,8 @@ class Lifecycle:
         row = await assignments.get(self.pool, assignment_id)
         if row is None:
             return None
-        state = await self._state_of(row)
+        state = AssignmentState.model_validate(row["state"])
         entries = await timeline.list_for(self.pool, assignment_id)
-        if state.unrecorded:  # done by the workflow, its record still on its way
-            keys = [e.key for e in state.unrecorded]
-            known = await timeline.recorded(self.pool, assignment_id, keys)
-            entries += [e.model_dump() for e in state.unrecorded if e.key not in known]
         items = [
             TimelineItem(at=e["at"], kind=e["kind"], summary=e["summary"], actor=e["actor"])
             for e in entries
@@ -452,4 +423,13 @@ class Lifecycle:
             invalid_field=invalid_field,
             update_id=update_id,
         )
+        await self._write_through(state, run_id)
         return self.public(state, run_id or row["workflow_run_id"])
+
+    async def _write_through(self, state: AssignmentState, run_id: str | None) -> None:
+        """The change's answer into the read model at once (the workflow's own record of it
+        follows, and writes the same): whoever reads next sees the change and its timeline."""
+        entries, state.unrecorded = state.unrecorded, []
+        async with self.pool.acquire() as conn, conn.transaction():
+            await assignments.upsert_state(conn, state, run_id)
+            await timeline.append(conn, state.assignment.assignment_id, entries)

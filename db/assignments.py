@@ -71,6 +71,8 @@ ON CONFLICT (assignment_id) DO UPDATE SET
     {", ".join(f"{c} = EXCLUDED.{c}" for c in _STATE_COLUMNS)},
     workflow_run_id = COALESCE(EXCLUDED.workflow_run_id, assignment.workflow_run_id),
     updated_at = now()
+WHERE COALESCE((assignment.state->>'revision')::int, 0)
+    <= COALESCE((EXCLUDED.state->>'revision')::int, 0)
 """
 
 _INSERT_NEW = f"""
@@ -92,9 +94,9 @@ async def upsert_state(conn: Connection, state: AssignmentState, run_id: str | N
     Never touches `request_hash`, `created_by` or `created_at`, which belong to the create
     request. A `run_id` of None keeps the run id already recorded.
 
-    The update is unconditional: the last write wins. That is right because one workflow
-    records its state from one activity call at a time, in workflow order (each record is awaited
-    before the next is scheduled, and a new run starts only after the previous one's last record).
+    Two write it: the workflow's record activity (one at a time, in workflow order) and the API
+    with a change's answer, which may arrive after a newer record. The state's `revision` (the
+    records asked for so far) decides: a state older than the one kept is not written.
     """
     await conn.execute(_UPSERT, state.assignment.assignment_id, run_id, *_state_values(state))
 

@@ -37,23 +37,13 @@ async def append(conn: Connection, assignment_id: str, entries: list[TimelineEnt
 
 
 async def list_for(conn: Executor, assignment_id: str) -> list[dict[str, Any]]:
-    """The entries of an assignment, oldest first: [{at, kind, summary, actor, data}]."""
+    """The entries of an assignment, oldest first: [{key, at, kind, summary, actor, data}]."""
     rows = await conn.fetch(
         """
-        SELECT at, kind, summary, actor, data FROM timeline_entry
+        SELECT key, at, kind, summary, actor, data FROM timeline_entry
         WHERE assignment_id = $1
         ORDER BY at, recorded_at, key
         """,
         assignment_id,
     )
     return [dict(r) for r in rows]
-
-
-async def recorded(conn: Executor, assignment_id: str, keys: list[str]) -> set[str]:
-    """Which of these entry keys the assignment's timeline holds already."""
-    rows = await conn.fetch(
-        "SELECT key FROM timeline_entry WHERE assignment_id = $1 AND key = ANY($2)",
-        assignment_id,
-        keys,
-    )
-    return {r["key"] for r in rows}

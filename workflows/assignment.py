@@ -28,7 +28,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from core.clock import Clock
-    from workflows import checklists, policy, rules
+    from workflows import checklists, policy, rules, signing
     from workflows.effects import REVOKED, Effects
     from workflows.lanes import AccessLane, LedgerLane, access_closed
     from workflows.types import (
@@ -49,15 +49,15 @@ with workflow.unsafe.imports_passed_through():
         Step,
         StepKind,
         SubmitFeedbackInput,
-        Task,
         TerminateInput,
         TimelineEntry,
-        Transition,
     )
 
 # The patch of runs whose effects are on lanes of their own (workflows/effects.py): a run decides
 # once, at its start, so runs begun before it keep their story as it was until their next term.
 INDEPENDENT_EFFECTS = "independent-effects"
+# The patch of runs whose read model is current after every step (reads come from it alone).
+READ_MODEL_CURRENT = "read-model-current"
 
 
 @workflow.defn
@@ -67,8 +67,12 @@ class AssignmentWorkflow(Effects):
         self._clock = Clock(input.clock.anchor, input.clock.speed, input.clock.start)
         self._input = input
         self._policy = input.policy
+        # A first run has the onboarding checklist from the start, so that a change arriving
+        # with the start itself (before the run has signed) finds the tasks the API announced.
         self._state = input.carried or AssignmentState(
-            assignment=input.assignment, term_start=input.assignment.start_date
+            assignment=input.assignment,
+            term_start=input.assignment.start_date,
+            tasks=checklists.ONBOARDING.tasks("onboarding"),
         )
         self._done: set[str] = set()
         self._version = 0  # bumped by every accepted change: wakes the timer
@@ -109,9 +113,7 @@ class AssignmentWorkflow(Effects):
             if not await self._sleep_until(step):
                 continue  # a change woke us: draw the schedule again
             async with self._lock:
-                if self._performed_now(step):
-                    await self._perform(step)
-                self._done.add(step.key)
+                await self._take(step)
 
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._effects_settled()
@@ -127,13 +129,25 @@ class AssignmentWorkflow(Effects):
     async def _sign(self) -> None:
         a = self._state.assignment
         self._state.signed_at = self._now()
-        self._state.tasks = [
-            Task(task_id=tid, title=titles["en"], phase="onboarding")
-            for tid, titles in checklists.ONBOARDING.items()
-        ]
-        await self._record(self._entry("signed", f"Contract signed: {a.role} in {a.team}"))
+        await self._record(self._entry("signed", signing.summary(a)))
         await self._mail(MailKind.MANAGER_CHECKLIST)
         await self._publish_phase()
+
+    async def _take(self, step: Step) -> None:
+        """The step performed, or passed over; either way its record says what is planned now
+        (a step that records nothing itself, such as a revocation with nothing to close, still
+        takes itself off the read model's plan)."""
+        performed, revision = self._performed_now(step), self._state.revision
+        if self._ledger is not None and workflow.patched(READ_MODEL_CURRENT):
+            self._done.add(step.key)  # under way: no longer planned in what it records
+            if performed:
+                await self._perform(step)
+            if self._state.revision == revision:
+                self._put_record()
+            return
+        if performed:
+            await self._perform(step)
+        self._done.add(step.key)
 
     async def _perform(self, step: Step) -> None:
         handlers: dict[StepKind, Callable[[Step], Awaitable[None]]] = {
@@ -242,10 +256,7 @@ class AssignmentWorkflow(Effects):
         undecided = s.pending_decision is not None
         s.pending_decision = None
         s.phase = Phase.OFFBOARDING
-        s.tasks += [
-            Task(task_id=tid, title=titles["en"], phase="offboarding")
-            for tid, titles in checklists.OFFBOARDING.items()
-        ]
+        s.tasks += checklists.OFFBOARDING.tasks("offboarding")
         await asyncio.gather(
             self._mail(MailKind.OFFBOARDING_CHECKLIST),
             self._mail(MailKind.EXIT_FEEDBACK),
@@ -331,7 +342,7 @@ class AssignmentWorkflow(Effects):
             if s.phase is not old_phase:
                 await self._publish_phase()
             self._changed()
-            return self._view()
+            return self._answer()
 
     @extend.validator
     def _validate_extend(self, input: ExtendInput) -> None:
@@ -362,7 +373,7 @@ class AssignmentWorkflow(Effects):
             if back_to_work:
                 await self._publish_phase()
             self._changed()
-            return self._view()
+            return self._answer()
 
     @terminate.validator
     def _validate_terminate(self, input: TerminateInput) -> None:
@@ -386,7 +397,7 @@ class AssignmentWorkflow(Effects):
             )
             await self._publish_phase()
             self._changed()
-            return self._view()
+            return self._answer()
 
     @cancel.validator
     def _validate_cancel(self, input: CancelInput) -> None:
@@ -418,7 +429,7 @@ class AssignmentWorkflow(Effects):
             summary = "Amended: " + ("; ".join(changes) if changes else "nothing changed")
             await self._record(self._entry(self._update_key("amended"), summary, input.actor))
             self._changed()
-            return self._view()
+            return self._answer()
 
     @amend.validator
     def _validate_amend(self, input: AmendInput) -> None:
@@ -467,7 +478,7 @@ class AssignmentWorkflow(Effects):
             )
             await self._publish_phase()
             self._changed()
-            return self._view()
+            return self._answer()
 
     @decide_renewal.validator
     def _validate_decide_renewal(self, input: DecideRenewalInput) -> None:
@@ -482,7 +493,7 @@ class AssignmentWorkflow(Effects):
             await self._record(
                 self._entry(self._update_key("task"), f"Task done: {task.title}", input.actor)
             )
-            return self._view()
+            return self._answer()
 
     @complete_task.validator
     def _validate_complete_task(self, input: CompleteTaskInput) -> None:
@@ -498,7 +509,7 @@ class AssignmentWorkflow(Effects):
             )
             await self._publish("lifecycle.feedback_received", {"rating": input.rating})
             self._changed()
-            return self._view()
+            return self._answer()
 
     @submit_feedback.validator
     def _validate_submit_feedback(self, input: SubmitFeedbackInput) -> None:
@@ -509,7 +520,7 @@ class AssignmentWorkflow(Effects):
         """Look at the IdP again now (the attention list's "retry now")."""
         assert self._access is not None
         self._access.nudge()
-        return self._view()
+        return self._answer()
 
     @retry_access.validator
     def _validate_retry_access(self, input: AccessActionInput) -> None:
@@ -529,7 +540,7 @@ class AssignmentWorkflow(Effects):
                 )
             )
             self._changed()
-            return self._view()
+            return self._answer()
 
     @close_access_by_hand.validator
     def _validate_close_access_by_hand(self, input: AccessActionInput) -> None:
@@ -549,7 +560,7 @@ class AssignmentWorkflow(Effects):
             self._access.nudge()
             await self._record(self._entry(self._update_key("hold"), summary, input.actor))
             self._changed()
-            return self._view()
+            return self._answer()
 
     @decide_hold.validator
     def _validate_decide_hold(self, input: DecideHoldInput) -> None:
@@ -557,6 +568,10 @@ class AssignmentWorkflow(Effects):
 
     @workflow.query
     def get_state(self) -> AssignmentState:
+        return self._answer()
+
+    def _answer(self) -> AssignmentState:
+        """The state as a change answers it: with the timeline entries still on their way."""
         view = self._view()
         if self._ledger is not None:
             view.unrecorded = self._ledger.unrecorded()
@@ -675,7 +690,7 @@ class AssignmentWorkflow(Effects):
         if view.phase in CLOSED_PHASES:
             view.planned, view.next_transition = [], None
             return view
-        view.planned = [Transition(kind=s.kind.value, at=s.at) for s in self._upcoming()]
+        view.planned = signing.transitions(self._upcoming())
         view.next_transition = view.planned[0] if view.planned else None
         return view
 

@@ -7,10 +7,12 @@ title."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import Literal
 
 from temporalio import workflow
 
 from core import i18n
+from workflows.types import Task
 
 
 class Checklist(Mapping[str, dict[str, str]]):
@@ -32,6 +34,10 @@ class Checklist(Mapping[str, dict[str, str]]):
 
     def __len__(self) -> int:
         return len(self.task_ids)
+
+    def tasks(self, phase: Literal["onboarding", "offboarding"]) -> list[Task]:
+        """The checklist as the assignment's open tasks, titled in English."""
+        return [Task(task_id=tid, title=_title(tid, "en"), phase=phase) for tid in self.task_ids]
 
 
 ONBOARDING = Checklist("prepare-access", "plan-kickoff", "team-rituals", "introductions")

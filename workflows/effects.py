@@ -155,6 +155,7 @@ class Effects:
 
     def _put_record(self, *entries: TimelineEntry) -> None:
         assert self._ledger is not None
+        self._state.revision += 1
         self._ledger.put(
             RECORD,
             RecordInput(state=self._view(), entries=list(entries), run_id=workflow.info().run_id),

@@ -223,8 +223,13 @@ class AssignmentState(Model):
     revocation_hold: str | None = None
     revocation_cleared: bool = False
     access_kept_by: str | None = None  # an admin: closed by hand at the IdP, or the hold rejected
-    # In a query's answer only: timeline entries asked for and not yet recorded (the record
-    # follows on its own lane), so that a read right after a change tells of it.
+    # How many records the assignment's runs have asked for (with independent effects): the
+    # read model keeps the state of the newest, whoever writes it (the record, or the API right
+    # after a change).
+    revision: int = 0
+    # In an Update's answer only: timeline entries asked for and not yet recorded (the record
+    # follows on its own lane); the API writes them at once, so a read right after a change
+    # tells of it.
     unrecorded: list[TimelineEntry] = Field(default_factory=list)
 
 

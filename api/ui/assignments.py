@@ -10,6 +10,7 @@ sees no forms, and the server refuses the actions anyway (403 page).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -86,17 +87,17 @@ def parse_date(value: str) -> date | None:
         return None
 
 
-@router.get("/assignments")
-async def list_assignments(page: SignedInPage, lifecycle: Lifecycle) -> Response:
-    query = page.request.query_params
-    t = page.t
+def _read_filters(
+    query: Mapping[str, str], t: Translator
+) -> tuple[dict[str, Any], dict[str, str], str, str]:
+    """The list's filters from the query string: the filters, their errors, the sort choice and
+    the end date as typed."""
     phase = query.get("phase") or None
     if phase not in {p.value for p in Phase}:
         phase = None
     sort_choice = query.get("sort") or SORT_CHOICES[0]
     if sort_choice not in SORT_CHOICES:
         sort_choice = SORT_CHOICES[0]
-    sort, order = sort_choice.split("-")
     filters: dict[str, Any] = {
         "phase": phase,
         "team": _text_filter(query.get("team")),
@@ -110,6 +111,16 @@ async def list_assignments(page: SignedInPage, lifecycle: Lifecycle) -> Response
         filters["ending_before"] = parse_date(ending_text)
         if filters["ending_before"] is None:
             errors["ending_before"] = t("invalid_filter_date")
+    return filters, errors, sort_choice, ending_text
+
+
+@router.get("/assignments")
+async def list_assignments(page: SignedInPage, lifecycle: Lifecycle) -> Response:
+    query = page.request.query_params
+    t = page.t
+    filters, errors, sort_choice, ending_text = _read_filters(query, t)
+    sort, order = sort_choice.split("-")
+    phase = filters["phase"]
     cursor = (query.get("cursor") or "").strip()[:512] or None
     stale = False
     try:
@@ -213,8 +224,6 @@ async def render(
     now = clock.now()
     today = clock.today(tz)
     closed = a.phase in CLOSED_PHASES
-    pending = a.pending_decision
-    due = pending.due if pending else None
     return page.render(
         "ui/assignment.html",
         status=status,
@@ -230,25 +239,12 @@ async def render(
         task_groups=_tasks(t, a, tz),
         tasks_total=len(a.tasks),
         tasks_done=sum(1 for x in a.tasks if x.done),
-        access=[
-            {
-                "tool": x.tool,
-                "status": t(f"access_{x.status}"),
-                "tone": _ACCESS_TONES.get(x.status, "neutral"),
-                "since": t.date(x.since.astimezone(ZoneInfo(tz))),
-            }
-            for x in a.access
-        ],
+        access=_access(t, a, tz),
         ledger_only=not page.settings.scim_url,
         mails=[_mail(t, m, clock, tz) for m in reversed(mails)],
         answers=_answers(t, answers, tz),
         show_feedback=answers is not None or a.phase == Phase.OFFBOARDING,
-        decision={
-            "due": t.date(due.astimezone(ZoneInfo(tz))) if due else None,
-            "overdue": bool(due and due < now),
-        }
-        if pending
-        else None,
+        decision=_decision(t, a, now),
         min_new_end=date.fromordinal(a.end_date.toordinal() + 1).isoformat(),
         can_operate=page.can(Action.OPERATE) and not closed,
         can_change=page.can(Action.CHANGE_CONTRACT) and not closed,
@@ -257,6 +253,29 @@ async def render(
         may_cancel=a.phase in (Phase.SCHEDULED, Phase.ONBOARDING) and today < a.start_date,
         form=form or FormState(),
     )
+
+
+def _access(t: Translator, a: AssignmentPublic, tz: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "tool": x.tool,
+            "status": t(f"access_{x.status}"),
+            "tone": _ACCESS_TONES.get(x.status, "neutral"),
+            "since": t.date(x.since.astimezone(ZoneInfo(tz))),
+        }
+        for x in a.access
+    ]
+
+
+def _decision(t: Translator, a: AssignmentPublic, now: datetime) -> dict[str, Any] | None:
+    """The pending renewal decision: by when, and whether that has passed."""
+    if a.pending_decision is None:
+        return None
+    due = a.pending_decision.due
+    return {
+        "due": t.date(due.astimezone(ZoneInfo(a.timezone))) if due else None,
+        "overdue": bool(due and due < now),
+    }
 
 
 def _facts(page: Page, a: AssignmentPublic, recorded: AssignmentState | None) -> dict[str, Any]:

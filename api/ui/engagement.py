@@ -65,74 +65,51 @@ def percent(t: Translator, share: dashboard.Share) -> str:
     return "\u2013" if value is None else t("eng_percent", n=t.number(round(value)))
 
 
+def _tile(
+    label: str, value: str, detail: str, tone: str = "neutral", percent: float | None = None
+) -> dict[str, Any]:
+    return {"label": label, "value": value, "detail": detail, "tone": tone, "percent": percent}
+
+
 def _tiles(t: Translator, e: dashboard.Engagement) -> dict[str, dict[str, Any]]:
-    notice = e.notice.distribution
-    after = e.access_after_end
+    notice, after, none_yet = e.notice.distribution, e.access_after_end, t("eng_none_yet")
+
+    def share(label: str, detail: str, figure: dashboard.Share) -> dict[str, Any]:
+        told = detail if figure.total else none_yet
+        return _tile(label, percent(t, figure), told, percent=figure.percent)
+
+    def part_of(key: str, figure: dashboard.Share) -> str:
+        return t(key, part=t.number(figure.part), total=t.number(figure.total))
+
+    rating = e.average_rating
     return {
-        "notice": {
-            "label": t("eng_tile_notice"),
-            "value": t.plural("eng_days", round(notice.median))
-            if notice.median is not None
-            else "\u2013",
-            "detail": t.plural("eng_tile_notice_detail", notice.total)
-            if notice.total
-            else t("eng_none_yet"),
-            "tone": "neutral",
-            "percent": None,
-        },
-        "ready": {
-            "label": t("eng_tile_ready"),
-            "value": percent(t, e.access_ready),
-            "detail": t(
-                "eng_tile_ready_detail",
-                part=t.number(e.access_ready.part),
-                total=t.number(e.access_ready.total),
-            )
-            if e.access_ready.total
-            else t("eng_none_yet"),
-            "tone": "neutral",
-            "percent": e.access_ready.percent,
-        },
-        "after_end": {
-            "label": t("eng_tile_after_end"),
-            "value": t.number(after),
-            "detail": t.plural("eng_tile_after_end_bad", after)
-            if after
-            else t("eng_tile_after_end_good"),
-            "tone": "bad" if after else "good",
-            "percent": None,
-        },
-        "feedback": {
-            "label": t("eng_tile_feedback"),
-            "value": percent(t, e.feedback),
-            "detail": t(
-                "eng_tile_feedback_detail",
-                part=t.number(e.feedback.part),
-                total=t.number(e.feedback.total),
-            )
-            if e.feedback.total
-            else t("eng_none_yet"),
-            "tone": "neutral",
-            "percent": e.feedback.percent,
-        },
-        "rating": {
-            "label": t("eng_tile_rating"),
-            "value": t("eng_rating_value", rating=t.number(e.average_rating))
-            if e.average_rating is not None
-            else "\u2013",
-            "detail": t.plural("eng_tile_rating_detail", sum(e.ratings.values()))
-            if e.average_rating is not None
-            else t("eng_none_yet"),
-            "tone": "neutral",
-            "percent": None,
-        },
-        "alumni": {
-            "label": t("eng_tile_alumni"),
-            "value": t.number(e.alumni),
-            "detail": t("eng_tile_alumni_detail"),
-            "tone": "neutral",
-            "percent": None,
-        },
+        "notice": _tile(
+            t("eng_tile_notice"),
+            t.plural("eng_days", round(notice.median)) if notice.median is not None else "\u2013",
+            t.plural("eng_tile_notice_detail", notice.total) if notice.total else none_yet,
+        ),
+        "ready": share(
+            t("eng_tile_ready"),
+            part_of("eng_tile_ready_detail", e.access_ready),
+            e.access_ready,
+        ),
+        "after_end": _tile(
+            t("eng_tile_after_end"),
+            t.number(after),
+            t.plural("eng_tile_after_end_bad", after) if after else t("eng_tile_after_end_good"),
+            tone="bad" if after else "good",
+        ),
+        "feedback": share(
+            t("eng_tile_feedback"), part_of("eng_tile_feedback_detail", e.feedback), e.feedback
+        ),
+        "rating": _tile(
+            t("eng_tile_rating"),
+            t("eng_rating_value", rating=t.number(rating)) if rating is not None else "\u2013",
+            t.plural("eng_tile_rating_detail", sum(e.ratings.values()))
+            if rating is not None
+            else none_yet,
+        ),
+        "alumni": _tile(t("eng_tile_alumni"), t.number(e.alumni), t("eng_tile_alumni_detail")),
     }
 
 

@@ -45,6 +45,7 @@ async def test_recording_twice_keeps_one_row_and_one_entry_per_key(
     assert row["state"] == state.model_dump(mode="json")
     assert await timeline.list_for(pool, unique_id) == [
         {
+            "key": "1:signed",
             "at": SIGNED_AT,
             "kind": "signed",
             "summary": "signed 1:signed",
@@ -52,6 +53,7 @@ async def test_recording_twice_keeps_one_row_and_one_entry_per_key(
             "data": {},
         },
         {
+            "key": "1:onboarding",
             "at": SIGNED_AT + timedelta(days=20),
             "kind": "onboarding",
             "summary": "onboarding 1:onboarding",
