@@ -27,6 +27,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.access import AccessActivities
 from activities.guard import GuardActivities
+from activities.ledger import LedgerActivities
 from activities.mail import MailActivities, MailConfig
 from activities.notify import NotifyActivities
 from activities.reconcile import ReconcileActivities
@@ -98,8 +99,10 @@ def build_activities(
     )
     guard = GuardActivities(pool, settings.revoke_guard)
     reconciliation = ReconcileActivities(pool, settings, provisioner)
+    records = RecordActivities(pool)
     return [
-        RecordActivities(pool).record,
+        LedgerActivities(records, mail, notify).apply_ledger,
+        records.record,
         mail.queue_mail,
         mail.deliver_mail,
         mail.send_mail,  # for the runs begun before independent effects

@@ -119,17 +119,15 @@ class Effects:
     def _handed_over(self) -> list[PendingEffect]:
         return self._ledger.hand_over() if self._ledger is not None else []
 
-    def _effect_refused(self, effect: PendingEffect, err: ActivityError) -> None:
-        """A mail that cannot be composed is put on the timeline; anything else fails the task
-        (a bug: it is retried once fixed)."""
-        if effect.mail is None:
-            raise err
+    def _effect_refused(self, effect: PendingEffect, reason: str) -> None:
+        """A mail that cannot be composed is put on the timeline."""
+        assert effect.mail is not None
         kind, occurrence = effect.mail.kind, effect.mail.occurrence
         workflow.logger.warning(
             "mail not composed", extra={"assignment_id": effect.mail.assignment.assignment_id}
         )
         self._put_record(
-            self._entry(f"mail-failed:{kind}:{occurrence}", f"Mail {kind} not sent: {err.cause}")
+            self._entry(f"mail-failed:{kind}:{occurrence}", f"Mail {kind} not sent: {reason}")
         )
 
     def _queue_mail(

@@ -18,6 +18,7 @@ from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
     from workflows.types import (
+        APPLY_LEDGER,
         CLAIM_REVOCATION,
         PUBLISH,
         QUEUE_MAIL,
@@ -28,6 +29,8 @@ with workflow.unsafe.imports_passed_through():
         ClaimRevocationInput,
         ClaimRevocationResult,
         EffectFailure,
+        LedgerBatch,
+        LedgerResult,
         PendingEffect,
         Phase,
         SyncAccessInput,
@@ -36,6 +39,9 @@ with workflow.unsafe.imports_passed_through():
     )
 
 QUICK = timedelta(seconds=30)
+# The patch of runs whose ledger effects go in batches, and the most one call carries.
+LEDGER_BATCHES = "ledger-batches"
+MAX_BATCH = 50
 # PostgreSQL is the engine's own store: its activities wait for it as long as it takes.
 UNTIL_DONE = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
@@ -57,12 +63,14 @@ _FIELD = {RECORD: "record", QUEUE_MAIL: "mail", PUBLISH: "event", SYNC_ACCESS: "
 
 
 class LedgerLane:
-    """The record, the events and the mails, one after the other, each until it is done. A
-    refusal for good (retrying cannot change it) goes to `refused`."""
+    """The record, the events and the mails, in order, each until it is done: in runs begun with
+    the patch LEDGER_BATCHES, everything asked for since the last call in one `apply_ledger`
+    call (activities/ledger.py), else one activity each. A mail refused for good (retrying cannot
+    change it) goes to `refused`; any other refusal is a bug and fails the workflow task."""
 
-    def __init__(self, refused: Callable[[PendingEffect, ActivityError], None]) -> None:
+    def __init__(self, refused: Callable[[PendingEffect, str], None]) -> None:
         self._queue: deque[PendingEffect] = deque()
-        self._current: PendingEffect | None = None
+        self._under_way: list[PendingEffect] = []
         self._handing_over = False
         self._refused = refused
 
@@ -86,32 +94,75 @@ class LedgerLane:
 
     @property
     def between_effects(self) -> bool:
-        return self._current is None
+        return not self._under_way
 
     @property
     def idle(self) -> bool:
-        return not self._queue and self._current is None
+        return not self._queue and not self._under_way
 
     def unrecorded(self) -> list[TimelineEntry]:
         """The timeline entries of the records still to do (or under way)."""
-        records = [e.record for e in (self._current, *self._queue) if e is not None and e.record]
+        records = [e.record for e in (*self._under_way, *self._queue) if e.record]
         return [entry for record in records for entry in record.entries]
 
     async def run(self) -> None:
         while True:
             await workflow.wait_condition(lambda: bool(self._queue) and not self._handing_over)
-            effect = self._current = self._queue.popleft()
             try:
-                await workflow.execute_activity(
-                    effect.activity,
-                    effect.input,
-                    start_to_close_timeout=QUICK,
-                    retry_policy=UNTIL_DONE,
-                )
-            except ActivityError as err:  # refused for good: retrying cannot change it
-                self._refused(effect, err)
+                if workflow.patched(LEDGER_BATCHES):
+                    await self._apply_batch()
+                else:
+                    await self._apply_one()
             finally:
-                self._current = None
+                self._under_way = []
+
+    async def _apply_batch(self) -> None:
+        batch = self._under_way = [
+            self._queue.popleft() for _ in range(min(len(self._queue), MAX_BATCH))
+        ]
+        sent = _one_record(batch)
+        result = await workflow.execute_activity(
+            APPLY_LEDGER,
+            LedgerBatch(effects=sent),
+            result_type=LedgerResult,
+            start_to_close_timeout=QUICK,
+            retry_policy=UNTIL_DONE,
+        )
+        for refusal in result.refused:
+            effect = sent[refusal.index]
+            if effect.mail is None:
+                raise RuntimeError(f"{effect.activity} refused: {refusal.reason}")
+            self._refused(effect, refusal.reason)
+
+    async def _apply_one(self) -> None:
+        """As runs before LEDGER_BATCHES did (their histories replay so)."""
+        effect = self._queue.popleft()
+        self._under_way = [effect]
+        try:
+            await workflow.execute_activity(
+                effect.activity, effect.input, start_to_close_timeout=QUICK, retry_policy=UNTIL_DONE
+            )
+        except ActivityError as err:  # refused for good: retrying cannot change it
+            if effect.mail is None:
+                raise
+            self._refused(effect, str(err.cause))
+
+
+def _one_record(batch: list[PendingEffect]) -> list[PendingEffect]:
+    """The batch with its records made one, in the place of the last: every entry, in order,
+    with the newest state (an older state would be overwritten at once anyway)."""
+    records = [e.record for e in batch if e.record is not None]
+    if len(records) < 2:
+        return batch
+    merged = records[-1].model_copy(
+        update={"entries": [entry for r in records for entry in r.entries]}
+    )
+    last = max(i for i, e in enumerate(batch) if e.record is not None)
+    return [
+        PendingEffect(activity=RECORD, record=merged) if i == last else e
+        for i, e in enumerate(batch)
+        if e.record is None or i == last
+    ]
 
 
 def target(state: AssignmentState) -> AccessTarget | None:

@@ -21,6 +21,8 @@ RECORD = "record"
 SEND_MAIL = "send_mail"
 SYNC_ACCESS = "sync_access"
 PUBLISH = "publish"
+# The ledger lane's effects asked for since its last call, in one call (records, events, mails).
+APPLY_LEDGER = "apply_ledger"
 DELIVER_NOTIFICATION = "deliver_notification"
 QUEUE_MAIL = "queue_mail"
 DELIVER_MAIL = "deliver_mail"
@@ -257,6 +259,23 @@ class PendingEffect(Model):
         found = self.record or self.mail or self.event or self.access
         assert found is not None, f"an effect of {self.activity} without its input"
         return found
+
+
+class LedgerBatch(Model):
+    """The ledger lane's effects in the order they were asked for (records, events, mails)."""
+
+    effects: list[PendingEffect]
+
+
+class LedgerRefusal(Model):
+    """An effect of a batch refused for good (retrying cannot change it): its place, and why."""
+
+    index: int
+    reason: str
+
+
+class LedgerResult(Model):
+    refused: list[LedgerRefusal] = Field(default_factory=list)
 
 
 # --- updates: contract changes, operators' actions ---------------------------------------------
