@@ -55,9 +55,7 @@ async def test_a_batch_does_each_effect_once_and_reports_a_mail_refused(
     )
     effects = batch(unique_id)
     for _ in range(2):  # a retried call
-        result = await ActivityEnvironment().run(
-            ledger.apply_ledger, LedgerBatch(effects=effects)
-        )
+        result = await ActivityEnvironment().run(ledger.apply_ledger, LedgerBatch(effects=effects))
         assert [r.index for r in result.refused] == [1]
         assert "no team event '9'" in result.refused[0].reason
         assert isinstance(result.refused[0], LedgerRefusal)
