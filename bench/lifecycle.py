@@ -53,17 +53,22 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @dataclass
 class Figures:
-    rows: list[tuple[str, str, str, str]] = field(default_factory=list)
+    """Each figure's engine and plain values, one pair per round; printed as their medians."""
 
-    def add(self, name: str, engine: float, plain: float, unit: str = "") -> None:
-        ratio = f"{engine / plain:.2f}" if plain else "-"
-        self.rows.append((name, f"{engine:.1f}{unit}", f"{plain:.1f}{unit}", ratio))
+    rounds: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+
+    def add(self, name: str, engine: float, plain: float) -> None:
+        self.rounds.setdefault(name, []).append((engine, plain))
 
     def print(self) -> None:
-        print("\n| figure | engine | plain Temporal | engine / plain |")
+        count = max(len(pairs) for pairs in self.rounds.values())
+        print(f"\n| figure (median of {count}) | engine | plain Temporal | engine / plain |")
         print("|---|---|---|---|")
-        for row in self.rows:
-            print("| " + " | ".join(row) + " |")
+        for name, pairs in self.rounds.items():
+            engine = statistics.median(e for e, _ in pairs)
+            plain = statistics.median(p for _, p in pairs)
+            ratio = f"{engine / plain:.2f}" if plain else "-"
+            print(f"| {name} | {engine:.1f} | {plain:.1f} | {ratio} |")
 
 
 def progress(label: str, done: int, total: int) -> None:
@@ -127,14 +132,22 @@ async def at_rate(
     return latencies
 
 
+def rss_kib(pid: int) -> int:
+    """The resident memory of a process (Linux), in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
 def percentile(samples: list[float], p: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
 
 
 @contextlib.asynccontextmanager
-async def child(argv: list[str], env: dict[str, str], ready: str) -> AsyncIterator[None]:
-    """A worker process, once its output (kept in a temporary file) says `ready`."""
+async def child(argv: list[str], env: dict[str, str], ready: str) -> AsyncIterator[int]:
+    """A worker process, once its output (kept in a temporary file) says `ready`; its pid."""
     with tempfile.TemporaryFile("w+") as output:
         process = await asyncio.create_subprocess_exec(
             *argv, cwd=ROOT, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT
@@ -150,7 +163,7 @@ async def child(argv: list[str], env: dict[str, str], ready: str) -> AsyncIterat
                 await asyncio.sleep(0.1)
             else:
                 raise RuntimeError(f"{' '.join(argv[1:3])} was not ready in 120 s")
-            yield
+            yield process.pid
         finally:
             if process.returncode is None:
                 process.terminate()
@@ -160,8 +173,24 @@ async def child(argv: list[str], env: dict[str, str], ready: str) -> AsyncIterat
 class Engine:
     """The API in this process, its worker in another."""
 
-    def __init__(self, http: httpx.AsyncClient, key: str, today: date) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, key: str, today: date, pool: Any, worker: int
+    ) -> None:
         self.http, self.headers, self.today = http, {"Authorization": f"Bearer {key}"}, today
+        self.pool, self.worker = pool, worker
+
+    async def settle(self) -> None:
+        """Until the worker has caught up: every assignment recorded by its workflow and every
+        mail in the outbox delivered (kept), so that one figure's backlog is not the next's."""
+        for _ in range(3000):  # ten minutes at most
+            behind = await self.pool.fetchval(
+                "SELECT (SELECT count(*) FROM assignment WHERE workflow_run_id IS NULL)"
+                " + (SELECT count(*) FROM mail_message WHERE status = 'pending')"
+            )
+            if not behind:
+                return
+            await asyncio.sleep(0.2)
+        raise RuntimeError("the worker did not catch up in ten minutes")
 
     async def create(self, assignment_id: str) -> None:
         answer = await self.http.post(
@@ -171,7 +200,7 @@ class Engine:
             raise RuntimeError(f"create answered {answer.status_code}: {answer.text}")
 
     async def extend(self, assignment_id: str, days: int) -> None:
-        new_end = self.today + timedelta(days=150 + days)
+        new_end = self.today + timedelta(days=151 + days)
         answer = await self.http.post(
             f"/v1/assignments/{assignment_id}/extensions",
             json={"new_end_date": new_end.isoformat()},
@@ -182,8 +211,8 @@ class Engine:
 
 
 class Plain:
-    def __init__(self, client: Client, task_queue: str) -> None:
-        self.client, self.task_queue = client, task_queue
+    def __init__(self, client: Client, task_queue: str, worker: int) -> None:
+        self.client, self.task_queue, self.worker = client, task_queue, worker
 
     async def create(self, workflow_id: str) -> None:
         await self.client.start_workflow(
@@ -196,8 +225,11 @@ class Plain:
         )
 
 
-async def measure(engine: Engine, plain: Plain, args: argparse.Namespace) -> Figures:
-    figures = Figures()
+async def measure(
+    engine: Engine, plain: Plain, args: argparse.Namespace, figures: Figures, *, first: bool
+) -> None:
+    """One round of every figure, engine and plain side by side; the workers' memory in the
+    first (later rounds find their caches full, evicting as they take new workflows)."""
     run = uuid.uuid4().hex[:6]
 
     def ids(what: str, n: int) -> list[str]:
@@ -210,17 +242,31 @@ async def measure(engine: Engine, plain: Plain, args: argparse.Namespace) -> Fig
         await engine.extend(name, i)
         await plain.extend(f"plain-{name}", i)
 
+    await engine.settle()
+    engine_before = rss_kib(engine.worker)
     engine_s = await in_flight(
         [lambda a=a: engine.create(a) for a in ids("sustained", args.creates)],
         "engine: creates, 50 in flight",
     )
+    await engine.settle()
+    engine_after = rss_kib(engine.worker)
+    plain_before = rss_kib(plain.worker)
     plain_s = await in_flight(
         [lambda a=a: plain.create(f"plain-{a}") for a in ids("sustained", args.creates)],
         "plain: start_workflow, 50 in flight",
     )
+    await asyncio.sleep(2)  # the plain worker's first workflow tasks
+    plain_after = rss_kib(plain.worker)
+    if first:
+        figures.add(
+            "worker memory per cached assignment, first round (KiB)",
+            (engine_after - engine_before) / args.creates,
+            (plain_after - plain_before) / args.creates,
+        )
     engine_rate, plain_rate = args.creates / engine_s, args.creates / plain_s
     figures.add("creates sustained, 50 in flight (per s)", engine_rate, plain_rate)
 
+    await engine.settle()
     rate = engine_rate / 2
     n = max(20, args.creates // 2)
     engine_ms = await at_rate(
@@ -228,6 +274,7 @@ async def measure(engine: Engine, plain: Plain, args: argparse.Namespace) -> Fig
         rate,
         f"engine: creates at {rate:.0f}/s",
     )
+    await engine.settle()
     plain_ms = await at_rate(
         [lambda a=a: plain.create(f"plain-{a}") for a in ids("paced", n)],
         rate,
@@ -235,11 +282,29 @@ async def measure(engine: Engine, plain: Plain, args: argparse.Namespace) -> Fig
     )
     for p, label in ((0.5, "p50"), (0.99, "p99")):
         figures.add(
-            f"create latency at {rate:.0f}/s, {label} (ms)",
+            f"create latency at half the engine's rate, {label} (ms)",
             percentile(engine_ms, p),
             percentile(plain_ms, p),
         )
 
+    await engine.settle()
+    engine_one, plain_one = [], []
+    for i, name in enumerate(ids("alone", args.changes)):
+        started = time.perf_counter()
+        await engine.create(name)
+        engine_one.append((time.perf_counter() - started) * 1000)
+        await engine.settle()
+        started = time.perf_counter()
+        await plain.create(f"plain-{name}")
+        plain_one.append((time.perf_counter() - started) * 1000)
+        progress("creates, one at a time", i + 1, args.changes)
+    figures.add(
+        "create alone (nothing else running), p50 (ms)",
+        statistics.median(engine_one),
+        statistics.median(plain_one),
+    )
+
+    await engine.settle()
     targets = ids("sustained", args.creates)[: args.changes]
     engine_changes, plain_changes = [], []
     for i, name in enumerate(targets):
@@ -256,18 +321,19 @@ async def measure(engine: Engine, plain: Plain, args: argparse.Namespace) -> Fig
         statistics.median(plain_changes),
     )
 
+    await engine.settle()
     burst = ids("burst", args.burst)
     progress(f"{args.burst} simultaneous creates", 0, 2)
     started = time.perf_counter()
     await asyncio.gather(*(engine.create(a) for a in burst))
     engine_burst = time.perf_counter() - started
     progress(f"{args.burst} simultaneous creates", 1, 2)
+    await engine.settle()
     started = time.perf_counter()
     await asyncio.gather(*(plain.create(f"plain-{a}") for a in burst))
     plain_burst = time.perf_counter() - started
     progress(f"{args.burst} simultaneous creates", 2, 2)
     figures.add(f"{args.burst} simultaneous creates, all answered (s)", engine_burst, plain_burst)
-    return figures
 
 
 async def bench(server: str, args: argparse.Namespace) -> None:
@@ -277,6 +343,7 @@ async def bench(server: str, args: argparse.Namespace) -> None:
 
 
 async def _bench(url: str, args: argparse.Namespace) -> None:
+    figures = Figures()
     async with await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_binary(),
         data_converter=pydantic_data_converter,
@@ -284,11 +351,12 @@ async def _bench(url: str, args: argparse.Namespace) -> None:
     ) as env:
         address = env.client.service_client.config.target_host
         queue = f"bench-{uuid.uuid4().hex[:6]}"
+        secret = secrets.token_urlsafe(16)
         settings = Settings(
             database_url=url,
             temporal_address=address,
             task_queue=queue,
-            secret_key=secrets.token_urlsafe(16),
+            secret_key=secret,
             tools=["chat", "wiki"],
             log_level="WARNING",
             log_format="json",
@@ -299,12 +367,13 @@ async def _bench(url: str, args: argparse.Namespace) -> None:
             "LIFECYCLE_TEMPORAL_ADDRESS": address,
             "LIFECYCLE_TASK_QUEUE": queue,
             "LIFECYCLE_TOOLS": "chat,wiki",
+            "LIFECYCLE_SECRET_KEY": secret,
             "LIFECYCLE_LOG_FORMAT": "json",
         }
         python = sys.executable
         async with (
-            child([python, "-m", "cli", "worker"], worker_env, "worker started"),
-            child([python, "-m", "bench.plain", address, f"{queue}-plain"], {}, "ready"),
+            child([python, "-m", "cli", "worker"], worker_env, "worker started") as engine_pid,
+            child([python, "-m", "bench.plain", address, f"{queue}-plain"], {}, "ready") as pid,
         ):
             pool = await create_pool(url, max_size=20)
             try:
@@ -316,9 +385,11 @@ async def _bench(url: str, args: argparse.Namespace) -> None:
                         transport=transport, base_url="http://bench", timeout=120
                     ) as http:
                         today = app.state.clock.today("Europe/Brussels")
-                        figures = await measure(
-                            Engine(http, key, today), Plain(env.client, f"{queue}-plain"), args
-                        )
+                        engine = Engine(http, key, today, pool, engine_pid)
+                        plain = Plain(env.client, f"{queue}-plain", pid)
+                        for round in range(args.rounds):
+                            print(f"round {round + 1} of {args.rounds}", file=sys.stderr)
+                            await measure(engine, plain, args, figures, first=round == 0)
             finally:
                 await pool.close()
     figures.print()
@@ -329,6 +400,7 @@ def main() -> None:
     parser.add_argument("--creates", type=int, default=400)
     parser.add_argument("--burst", type=int, default=200)
     parser.add_argument("--changes", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     with scratch.server("LIFECYCLE_BENCH_DATABASE_URL", prefix="lifecycle-bench-") as url:
         asyncio.run(bench(url, args))

@@ -5,11 +5,13 @@ effect to a lane; the story and the contract changes never wait for one (an Upda
 soon as it is applied to the state).
 
 - The ledger lane: the assignment's record (read model and timeline), its events and its mails,
-  in the order they were asked for. Each is an activity on PostgreSQL only: the event and the
-  mail are put in an outbox and delivered on their own (NotificationDelivery, MailDelivery), so
-  a receiver or an SMTP server that is down holds up nothing here. These activities are retried
-  for as long as PostgreSQL is out of reach, the engine's own store; a permanent refusal (a mail
-  that cannot be composed) is put on the timeline.
+  in the order they were asked for, all those asked for since the last call in one
+  `apply_ledger` activity (runs begun before the patch LEDGER_BATCHES: one activity each). It
+  works on PostgreSQL only: the event and the mail are put in an outbox and delivered on their
+  own (NotificationDelivery, MailDelivery), so a receiver or an SMTP server that is down holds
+  up nothing here. These activities are retried for as long as PostgreSQL is out of reach, the
+  engine's own store; a permanent refusal (a mail that cannot be composed) is put on the
+  timeline.
 - The access lane: the freelancer's account at the IdP is brought to what the state says it is
   to be (`target`): active in the assignment's tools from onboarding on, closed once the access is
   to close (the end of the last day, a cancellation, completion). It is retried until the IdP
