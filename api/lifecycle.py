@@ -430,6 +430,10 @@ class Lifecycle:
         """The change's answer into the read model at once (the workflow's own record of it
         follows, and writes the same): whoever reads next sees the change and its timeline."""
         entries, state.unrecorded = state.unrecorded, []
+        if state.revision == 0:
+            # A run begun before independent effects: it recorded the change before answering,
+            # and its states carry no revision to tell a newer record from this answer.
+            return
         async with self.pool.acquire() as conn, conn.transaction():
             await assignments.upsert_state(conn, state, run_id)
             await timeline.append(conn, state.assignment.assignment_id, entries)

@@ -75,6 +75,24 @@ async def test_timeline_is_oldest_first_whatever_the_order_of_recording(
     assert [e["at"] for e in await timeline.list_for(pool, unique_id)] == [early, late]
 
 
+async def test_an_older_state_never_overwrites_a_newer_one(
+    pool: asyncpg.Pool, unique_id: str
+) -> None:
+    """The record activity and the API (a change's answer) both write the row: the revision,
+    the records the workflow asked for so far, keeps the newer, whichever arrives last."""
+    acts = RecordActivities(pool)
+    newer = make_state(unique_id, Phase.ACTIVE, revision=3)
+    older = make_state(unique_id, Phase.ONBOARDING, revision=2)
+    await acts.record(RecordInput(state=newer, entries=[entry("1:start", SIGNED_AT)]))
+    await acts.record(RecordInput(state=older, entries=[entry("1:onboarding", SIGNED_AT)]))
+    row = await assignments.get(pool, unique_id)
+    assert row is not None and row["phase"] == "active" and row["state"]["revision"] == 3
+    assert len(await timeline.list_for(pool, unique_id)) == 2  # entries are kept either way
+    await acts.record(RecordInput(state=newer.model_copy(update={"phase": Phase.RENEWAL_REVIEW})))
+    row = await assignments.get(pool, unique_id)
+    assert row is not None and row["phase"] == "renewal_review"  # the same revision: written
+
+
 async def test_recording_keeps_what_the_create_request_wrote(
     pool: asyncpg.Pool, unique_id: str
 ) -> None:

@@ -438,6 +438,9 @@ async def test_extension_moves_the_end_date(http, auth, unique_id):
 
     assert response.status_code == 200, response.text
     assert response.json()["end_date"] == new_end
+    # Read at once (no waiting): the read model has the change and its timeline line already.
+    read = await http.get(f"/v1/assignments/{unique_id}", headers=auth("viewer"))
+    assert read.json()["end_date"] == new_end
     timeline = await http.get(f"/v1/assignments/{unique_id}/timeline", headers=auth("viewer"))
     extended = [i for i in timeline.json() if i["kind"] == "extended"]
     assert extended and extended[0]["actor"] == "contracting:test-contracting"
