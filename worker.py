@@ -129,6 +129,9 @@ def build_worker(
         activities=build_activities(pool, settings, client, queue, provisioner),
         workflow_runner=workflow_runner(),
         graceful_shutdown_timeout=timedelta(seconds=10),
+        # Heartbeats (the IdP's activity sends one a second) reach the server at once, so that a
+        # cancellation reaches the activity within seconds (the SDK's default holds them 30 s).
+        default_heartbeat_throttle_interval=timedelta(seconds=1),
     )
 
 

@@ -7,7 +7,9 @@ ledger records what it did.
 
 from __future__ import annotations
 
-from typing import Protocol
+import asyncio
+from collections.abc import Awaitable
+from typing import Protocol, TypeVar
 
 import asyncpg
 from temporalio import activity
@@ -117,8 +119,10 @@ class AccessActivities:
         if input.by_hand:  # an admin closed the account at the IdP: the ledger follows
             provider = BY_HAND
         elif self._provisioner is not None and (grant or revoke or deactivate):
-            await self._provisioner.apply(
-                assignment_id, input.freelancer, grant, revoke, input.active
+            await _heartbeating(
+                self._provisioner.apply(
+                    assignment_id, input.freelancer, grant, revoke, input.active
+                )
             )
         if grant or revoke:
             await self._record(input, grant, revoke, provider)
@@ -130,3 +134,22 @@ class AccessActivities:
             ],
             provider=provider,
         )
+
+
+T = TypeVar("T")
+
+
+async def _heartbeating(work: Awaitable[T]) -> T:
+    """`work`, telling Temporal every second that it is under way, so that a cancellation (the
+    workflow wants a revocation now, not the grant a slow IdP is still busy with) reaches it
+    within seconds: the work is cancelled where it stands, and the workflow goes on."""
+    task = asyncio.ensure_future(work)
+    beating = activity.in_activity()  # else called directly (tests): nobody to tell
+    try:
+        while not task.done():
+            if beating:
+                activity.heartbeat()
+            await asyncio.wait({task}, timeout=1)
+        return task.result()
+    finally:
+        task.cancel()
