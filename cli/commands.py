@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from cli.checks import (
     CHECK_TIMEOUT,
@@ -165,7 +166,10 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     settings = load_settings()
     configure_logging(settings)
     require(settings, "reconcile", "temporal_address", "database_url")
-    figures = asyncio.run(_reconcile(settings))
+    try:
+        figures = asyncio.run(_reconcile(settings))
+    except CliError as exc:
+        _leave(1, f"lifecycle: error: {exc}")
     print(
         f"users checked {figures.checked}, drift found {figures.drift},"
         f" drift corrected {figures.corrected}"
@@ -175,7 +179,18 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
             "(LIFECYCLE_SCIM_URL is not set here: the workers' own setting decides what is read)",
             file=sys.stderr,
         )
-    return 0
+    _leave(0)
+
+
+def _leave(status: int, error: str | None = None) -> NoReturn:
+    """Ends a short command that used a Temporal client at once, without the interpreter's
+    teardown: the client's core threads can abort it (temporalio/sdk-python#300), which would
+    turn a success into a crash."""
+    if error:
+        print(error, file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
 
 
 async def _reconcile(settings: Settings) -> ReconcileFigures:
