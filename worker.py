@@ -55,6 +55,7 @@ PASSTHROUGH = (
     "zoneinfo",
     "workflows.policy",
     "workflows.rules",
+    "workflows.story",
     "workflows.effects",
     "workflows.lanes",
     "workflows.reconciliation",

@@ -1,0 +1,370 @@
+"""The story's steps: what an assignment's workflow does at each moment of the contract's section
+4 (signature, onboarding, first day, check-ins, renewal, offboarding, completion), its schedule
+and its reading of the deployment clock. `AssignmentWorkflow` (workflows/assignment.py) is this
+story with its entry points: the run loop, the contract changes and the query.
+
+A mixin in a module of its own because the workflow sandbox imports the workflow's file afresh
+for every run it holds, and passes this one through (worker.py's PASSTHROUGH): imported once per
+worker, the steps cost a cached assignment nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from core.clock import Clock
+    from workflows import checklists, policy, signing
+    from workflows.effects import REVOKED, Effects
+    from workflows.lanes import AccessLane, access_closed
+    from workflows.types import (
+        CLOSED_PHASES,
+        AccessStatus,
+        AssignmentState,
+        AssignmentWorkflowInput,
+        MailKind,
+        PendingDecision,
+        Phase,
+        Policy,
+        Step,
+        StepKind,
+        TimelineEntry,
+    )
+
+# The patch of runs whose read model is current after every step (reads come from it alone).
+READ_MODEL_CURRENT = "read-model-current"
+
+
+class Story(Effects):
+    """The steps of the story and what they read; the workflow's state is set by
+    AssignmentWorkflow's constructor."""
+
+    _clock: Clock
+    _input: AssignmentWorkflowInput
+    _policy: Policy
+    _done: set[str]
+    _lock: asyncio.Lock
+    _next_term: bool
+    _run_started: datetime | None
+    _access: AccessLane | None
+
+    # ---------------------------------------------------------------- the steps
+
+    async def _sign(self) -> None:
+        a = self._state.assignment
+        self._state.signed_at = self._now()
+        await self._record(self._entry("signed", signing.summary(a)))
+        await self._mail(MailKind.MANAGER_CHECKLIST)
+        await self._publish_phase()
+
+    async def _take(self, step: Step) -> None:
+        """The step performed, or passed over; either way its record says what is planned now
+        (a step that records nothing itself, such as a revocation with nothing to close, still
+        takes itself off the read model's plan)."""
+        performed, revision = self._performed_now(step), self._state.revision
+        if self._ledger is not None and workflow.patched(READ_MODEL_CURRENT):
+            self._done.add(step.key)  # under way: no longer planned in what it records
+            if performed:
+                await self._perform(step)
+            if self._state.revision == revision:
+                self._put_record()
+            return
+        if performed:
+            await self._perform(step)
+        self._done.add(step.key)
+
+    async def _perform(self, step: Step) -> None:
+        handlers: dict[StepKind, Callable[[Step], Awaitable[None]]] = {
+            StepKind.ONBOARDING: self._onboard,
+            StepKind.START: self._start,
+            StepKind.CHECKIN: self._checkin,
+            StepKind.DEVELOPMENT: self._development,
+            StepKind.RENEWAL_REQUEST: self._request_renewal,
+            StepKind.RENEWAL_REMINDER: self._remind_manager,
+            StepKind.RENEWAL_ESCALATION: self._escalate,
+            StepKind.OFFBOARDING: self._offboard,
+            StepKind.REVOKE_ACCESS: self._revoke_access,
+            StepKind.FEEDBACK_REMINDER: self._remind_feedback,
+            StepKind.COMPLETION: self._completion,
+        }
+        workflow.logger.info(
+            "step %s",
+            step.key,
+            extra={"assignment_id": self._state.assignment.assignment_id, "term": self._state.term},
+        )
+        await handlers[step.kind](step)
+
+    async def _onboard(self, step: Step) -> None:
+        """A week ahead: welcome, purpose, kick-off, team rituals, and the same tools as staff."""
+        a = self._state.assignment
+        self._state.phase = Phase.ONBOARDING
+        await self._sync_access(active=True)
+        mails = [self._mail(MailKind.WELCOME)]
+        if a.buddy:
+            mails.append(self._mail(MailKind.BUDDY_INTRODUCTION))
+        mails += self._invitations()
+        await asyncio.gather(*mails)
+        await self._record(
+            self._entry(step.key, "Onboarding: welcome, kick-off invitation and tool access sent")
+        )
+        await self._publish_phase()
+
+    def _invitations(self) -> list[Coroutine[Any, Any, None]]:
+        """The team's recurring events, to the freelancer like to any team member."""
+        s = self._state
+        s.invitations_until = s.assignment.end_date if s.assignment.team_events else None
+        return [
+            self._mail(
+                MailKind.TEAM_EVENT_INVITATION, occurrence=str(i), revision=s.invitations_revision
+            )
+            for i in range(len(s.assignment.team_events))
+        ]
+
+    def _invitations_outdated(self) -> bool:
+        s = self._state
+        return (
+            s.phase in (Phase.ONBOARDING, Phase.ACTIVE, Phase.RENEWAL_REVIEW)
+            and s.invitations_until is not None
+            and s.invitations_until != s.assignment.end_date
+        )
+
+    async def _resend_invitations(self) -> None:
+        """A moved end date updates the series in the freelancer's calendar (same UID)."""
+        self._state.invitations_revision += 1
+        await asyncio.gather(*self._invitations())
+        await self._record(
+            self._entry(
+                f"invitations:{self._state.invitations_revision}",
+                f"Team event invitations updated to end on {self._state.assignment.end_date}",
+            )
+        )
+
+    async def _start(self, step: Step) -> None:
+        self._state.phase = Phase.ACTIVE
+        await self._mail(MailKind.FIRST_DAY)
+        await self._record(self._entry(step.key, "First day: onboarding tasks are due"))
+        await self._publish_phase()
+
+    async def _checkin(self, step: Step) -> None:
+        await self._mail(MailKind.CHECKIN, occurrence=step.key.split(":", 1)[1])
+        await self._record(self._entry(step.key, "Engagement check-in sent to the freelancer"))
+
+    async def _development(self, step: Step) -> None:
+        await self._mail(MailKind.DEVELOPMENT, occurrence=step.key.split(":", 1)[1])
+        await self._record(
+            self._entry(step.key, "Development conversation offered: training or an internal move")
+        )
+
+    async def _request_renewal(self, step: Step) -> None:
+        self._state.phase = Phase.RENEWAL_REVIEW
+        self._state.pending_decision = PendingDecision(
+            due=self._offboarding_at(), requested_at=self._now()
+        )
+        await self._mail(MailKind.RENEWAL_REQUEST)
+        await self._record(self._entry(step.key, "Renewal decision requested from the manager"))
+        await self._publish_phase()
+
+    async def _remind_manager(self, step: Step) -> None:
+        await self._mail(MailKind.RENEWAL_REMINDER)
+        await self._record(self._entry(step.key, "Reminder: the renewal decision is still open"))
+
+    async def _escalate(self, step: Step) -> None:
+        await self._mail(MailKind.RENEWAL_ESCALATION)
+        await self._record(
+            self._entry(step.key, "Renewal decision escalated to HR: still no decision")
+        )
+
+    async def _offboard(self, step: Step) -> None:
+        """The last day: knowledge transfer, exit feedback, and an invitation to stay in touch."""
+        s = self._state
+        undecided = s.pending_decision is not None
+        s.pending_decision = None
+        s.phase = Phase.OFFBOARDING
+        s.tasks += checklists.OFFBOARDING.tasks("offboarding")
+        await asyncio.gather(
+            self._mail(MailKind.OFFBOARDING_CHECKLIST),
+            self._mail(MailKind.EXIT_FEEDBACK),
+            self._mail(MailKind.ALUMNI_INVITATION),
+        )
+        why = "terminated" if s.terminated else "undecided" if undecided else "ended"
+        reason = {
+            "terminated": "terminated",
+            "undecided": "no renewal decision by the end date",
+            "ended": "the contract ends",
+        }[why]
+        await self._record(
+            self._entry(
+                step.key,
+                f"Offboarding ({reason}): exit feedback link sent",
+                reason=why,
+                end=s.assignment.end_date,
+            )
+        )
+        await self._publish_phase()
+
+    async def _revoke_access(self, step: Step) -> None:
+        await self._sync_access(active=False)
+        if self._access is None:  # else recorded once the IdP has confirmed it
+            await self._record(self._entry(step.key, REVOKED))
+
+    async def _remind_feedback(self, step: Step) -> None:
+        await self._mail(MailKind.FEEDBACK_REMINDER)
+        await self._record(self._entry(step.key, "Exit feedback reminder sent"))
+
+    async def _completion(self, step: Step) -> None:
+        """14 days after the end; with independent effects, once the access is closed too."""
+        if self._access is None or access_closed(self._state):
+            await self._complete()
+            return
+        await self._sync_access(active=False)
+        await self._record(
+            self._entry(step.key, "Waiting for tool access to close at the IdP before completing")
+        )
+
+    async def _complete(self) -> None:
+        s = self._state
+        if any(x.status is AccessStatus.GRANTED for x in s.access):
+            await self._sync_access(active=False)
+        s.phase = Phase.COMPLETED
+        s.ended_at = self._now()
+        await self._record(self._entry("completed", "Assignment completed"))
+        await self._publish_phase()
+
+    # ------------------------------------------------------------------- schedule
+
+    def _plan(self) -> list[Step]:
+        a = self._state.assignment
+        return policy.plan_term(
+            a.start_date, a.end_date, a.timezone, self._policy, review=not self._state.terminated
+        )
+
+    def _progress(self) -> policy.Progress:
+        s = self._state
+        return policy.Progress(
+            phase=s.phase,
+            now=self._now(),
+            done=frozenset(self._done),
+            run_started=self._run_started,
+            renewal_decided=bool(s.renewal_decision),
+            terminated=s.terminated,
+            feedback_received=s.feedback_received_at is not None,
+        )
+
+    def _upcoming(self) -> list[Step]:
+        return policy.upcoming(self._plan(), self._progress())
+
+    def _next_step(self) -> Step | None:
+        return next(iter(self._upcoming()), None)
+
+    def _performed_now(self, step: Step) -> bool:
+        return policy.performed_now(step, self._progress(), self._plan())
+
+    def _offboarding_at(self) -> datetime:
+        return policy.offboarding_at(self._plan())
+
+    def _ready_to_complete(self) -> bool:
+        """Feedback in (or the moment of completion passed, with independent effects) and access
+        closed: nothing is left to wait for."""
+        s = self._state
+        if self._access is not None:
+            due = s.feedback_received_at is not None or "completion" in self._done
+            return (
+                s.phase is Phase.OFFBOARDING
+                and due
+                and s.access_closing_since is not None
+                and access_closed(s)
+                and self._access.idle
+            )
+        return (
+            s.phase is Phase.OFFBOARDING
+            and s.feedback_received_at is not None
+            and not any(x.status is AccessStatus.GRANTED for x in s.access)
+            and "revoke_access" in self._done
+        )
+
+    async def _sleep_until(self, step: Step) -> bool:
+        """Sleeps until the step is due; False when a change came first."""
+        delay = step.at - self._now()
+        if delay <= timedelta(0):
+            return True
+        version = self._version
+        try:
+            await workflow.wait_condition(
+                lambda: self._version != version,
+                timeout=self._clock.to_real_delay(delay),
+                timeout_summary=f"{step.kind.value} at {step.at.isoformat()}",
+            )
+        except TimeoutError:
+            return True
+        return False
+
+    async def _wait_for_change(self) -> None:
+        version = self._version
+        await workflow.wait_condition(lambda: self._version != version)
+
+    def _changed(self) -> None:
+        self._version += 1
+
+    def _start_next_term(self, old_end: date) -> None:
+        s = self._state
+        s.term += 1
+        s.term_start = old_end + timedelta(days=1)
+        s.phase = Phase.ACTIVE
+        s.pending_decision = None
+        s.renewal_decision = "renew"
+        s.renewal_decided_at = self._now()
+        self._next_term = True
+        if self._ledger is not None:  # what this term still asks for is the next one's to do
+            self._ledger.stop_taking()
+
+    def _carry(self) -> AssignmentWorkflowInput:
+        """What the next run needs: the state, without this run's bookkeeping."""
+        state = self._state.model_copy(deep=True)
+        state.planned, state.next_transition = [], None
+        state.renewal_decision = None  # the new term's renewal is still to be decided
+        return AssignmentWorkflowInput(
+            assignment=state.assignment,
+            clock=self._input.clock,
+            policy=self._policy,
+            carried=state,
+            pending_effects=self._handed_over(),
+        )
+
+    # --------------------------------------------------------------------- reading
+
+    def _now(self) -> datetime:
+        return self._clock.to_assignment_time(workflow.now())
+
+    def _today(self) -> date:
+        return policy.local_date(self._now(), self._state.assignment.timezone)
+
+    def _view(self) -> AssignmentState:
+        view = self._state.model_copy(deep=True)
+        if view.phase in CLOSED_PHASES:
+            view.planned, view.next_transition = [], None
+            return view
+        view.planned = signing.transitions(self._upcoming())
+        view.next_transition = view.planned[0] if view.planned else None
+        return view
+
+    def _update_key(self, what: str) -> str:
+        info = workflow.current_update_info()
+        return f"{what}:{info.id if info else self._version}"
+
+    def _entry(
+        self, key: str, summary: str, actor: str = "system", **data: object
+    ) -> TimelineEntry:
+        kind = key.split(":", 1)[0]
+        return TimelineEntry(
+            key=f"{self._state.term}:{key}",
+            at=self._now(),
+            kind=kind,
+            summary=summary,
+            actor=actor,
+            data={k: None if v is None else str(v) for k, v in data.items()},
+        )
