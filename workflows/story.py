@@ -38,6 +38,10 @@ with workflow.unsafe.imports_passed_through():
 
 # The patch of runs whose read model is current after every step (reads come from it alone).
 READ_MODEL_CURRENT = "read-model-current"
+# The patch of runs that wake as soon as nothing is left to wait for (the access confirmed closed
+# after the feedback came in or the moment of completion passed), not only at a change: before
+# it, a run whose completion found the IdP still busy slept until a change that never came.
+WAKE_TO_COMPLETE = "wake-to-complete"
 
 
 class Story(Effects):
@@ -292,10 +296,9 @@ class Story(Effects):
         delay = step.at - self._now()
         if delay <= timedelta(0):
             return True
-        version = self._version
         try:
             await workflow.wait_condition(
-                lambda: self._version != version,
+                self._woken(),
                 timeout=self._clock.to_real_delay(delay),
                 timeout_summary=f"{step.kind.value} at {step.at.isoformat()}",
             )
@@ -304,8 +307,15 @@ class Story(Effects):
         return False
 
     async def _wait_for_change(self) -> None:
+        await workflow.wait_condition(self._woken())
+
+    def _woken(self) -> Callable[[], bool]:
+        """What ends a wait of the run loop: a change, or (in runs with the patch) being ready
+        to complete."""
         version = self._version
-        await workflow.wait_condition(lambda: self._version != version)
+        if self._access is not None and workflow.patched(WAKE_TO_COMPLETE):
+            return lambda: self._version != version or self._ready_to_complete()
+        return lambda: self._version != version
 
     def _changed(self) -> None:
         self._version += 1

@@ -3,12 +3,14 @@
 - The mail server answers 451 from before the end date until after it: every leaver's account is
   closed at the IdP on time, and once the server is back each gets the exit-feedback mail once.
 - The IdP answers 503 across the end date: the attention list shows the overdue revocation, HR
-  and the admins are told once, and access closes within a minute of the IdP's return.
+  and the admins are told once, and access closes within a minute of the IdP's return; a leaver
+  who gave feedback meanwhile is completed then, not at the moment of completion days later.
 - During either outage, a contract change is answered in well under two seconds.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import datetime, timedelta
 from datetime import time as clock_time
@@ -97,6 +99,20 @@ async def test_a_mail_outage_across_the_end_holds_no_access_open(stack: Stack) -
     )
 
 
+FEEDBACK = {"rating": "4", "felt_part": "The demos.", "not_part": "The badge.",
+            "come_back": "yes", "stay_in_touch": "yes"}  # fmt: skip
+
+
+def feedback_token(stack: Stack, assignment_id: str) -> str:
+    """The token of the feedback link in the leaver's exit-feedback mail."""
+    mail = stack.mails("exit_feedback", assignment_id)
+    assert mail, f"no exit-feedback mail for {assignment_id}"
+    text = mail[0].message.get_body(preferencelist=("plain",)).get_content()
+    found = re.search(r"/feedback/([A-Za-z0-9_.-]+)", text)
+    assert found, text
+    return found.group(1)
+
+
 async def _count(stack: Stack, kind: str, assignment_id: str) -> int:
     return len(stack.mails(kind, assignment_id))
 
@@ -135,6 +151,11 @@ async def test_an_idp_outage_is_seen_told_once_and_closes_on_recovery(stack: Sta
             mail = stack.mails("access_overdue", assignment_id)[0]
             assert HR_EMAIL in mail.recipients and ADMIN_EMAIL in mail.recipients
         assert not any([await closed_at_idp(stack, a) for a in leavers])
+        # The first leaver answers the exit feedback while the IdP is still down.
+        given = await stack.api.post(f"/feedback/{feedback_token(stack, leavers[0])}",
+                                     data=FEEDBACK, follow_redirects=True)  # fmt: skip
+        assert given.status_code == 200, given.text
+        assert (await stack.assignment(leavers[0]))["phase"] == "offboarding"  # access still open
     finally:
         stack.scim.faults.unavailable = 0.0
     recovered = time.monotonic()
@@ -145,6 +166,12 @@ async def test_an_idp_outage_is_seen_told_once_and_closes_on_recovery(stack: Sta
         )
     after_recovery = time.monotonic() - recovered
     assert after_recovery < 60
+    # Feedback in and access closed: the first leaver is done at once, the other waits for the
+    # moment of completion (two weeks after the end).
+    await eventually(lambda: stack.assignment(leavers[0]), lambda a: a["phase"] == "completed",
+                     "the first leaver completed", 30)  # fmt: skip
+    assert stack.now() < revocation_due(stack, 1) + timedelta(days=12)
+    assert (await stack.assignment(leavers[1]))["phase"] == "offboarding"
     await eventually(
         lambda: stack.api.get("/v1/attention"),
         lambda r: not {i["assignment_id"] for i in r.json()} & set(leavers),
