@@ -16,11 +16,12 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 import asyncpg
 import structlog
+from pydantic import ValidationError
 from temporalio.client import (
     Client,
     RPCTimeoutOrCancelledError,
@@ -30,15 +31,24 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from api import reconciliation, updates
-from api.problems import CONFLICT, UNAVAILABLE, Problem, invalid
+from api.problems import (
+    CONFLICT,
+    UNAVAILABLE,
+    Problem,
+    from_validation_error,
+    invalid,
+    problem_detail,
+)
 from api.schemas import (
     AmendmentCreate,
     AssignmentCreate,
+    AssignmentImport,
     AssignmentPublic,
     AttentionItem,
     CancellationCreate,
     ExtensionCreate,
     HoldPublic,
+    ImportResult,
     RenewalDecisionCreate,
     TaskCompletion,
     TerminationCreate,
@@ -53,11 +63,14 @@ from workflows.assignment import AssignmentWorkflow
 from workflows.types import (
     CLOSED_PHASES,
     AccessActionInput,
+    Assignment,
     AssignmentState,
     AssignmentWorkflowInput,
     ClockSpec,
     DecideHoldInput,
+    Imported,
     SubmitFeedbackInput,
+    TimelineEntry,
     workflow_id_for,
 )
 
@@ -83,10 +96,10 @@ PLANNED_SUMMARIES = {
 
 def request_hash(body: AssignmentCreate) -> str:
     """The hash of the validated body in canonical JSON: the same assignment, the same hash
-    (key order, white space and omitted defaults make no difference)."""
-    canonical = json.dumps(
-        body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
+    (key order, white space and omitted defaults make no difference; an import row of term 1
+    is the create body it holds)."""
+    data = body.identity() if isinstance(body, AssignmentImport) else body.model_dump(mode="json")
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -151,21 +164,23 @@ class Lifecycle:
 
     async def create(self, body: AssignmentCreate, actor: str) -> tuple[bool, AssignmentPublic]:
         """Creates the assignment and starts its lifecycle: (True, it) the first time; (False,
-        it) for a repeat of the same body; 409 for the same id with another body."""
+        it) for a repeat of the same body; 409 for the same id with another body. An
+        `AssignmentImport` is an assignment that already runs: it starts at the phase its dates
+        put it in (422 when it is over already: nothing is left to run)."""
         self.check_tools(body.tools)
         assignment = body.to_assignment()
         digest = request_hash(body)
-        now = self.clock.now()
-        state = signing.signed_state(assignment, self.settings.policy, now)
+        state, entry, imported = self._first_state(body, assignment, self.clock.now())
         async with self.pool.acquire() as conn, conn.transaction():
             inserted = await assignments.insert_new(conn, assignment, digest, actor, state)
             if inserted:
-                await timeline.append(
-                    conn, assignment.assignment_id, [signing.signed_entry(assignment, now)]
-                )
+                await timeline.append(conn, assignment.assignment_id, [entry])
         if inserted:
-            run_id = await self._start(assignment.assignment_id, state)
-            log.info("assignment created", assignment_id=assignment.assignment_id)
+            run_id = await self._start(assignment.assignment_id, state, imported)
+            log.info(
+                "assignment imported" if imported else "assignment created",
+                assignment_id=assignment.assignment_id,
+            )
             return True, self.public(state, run_id)
 
         row = await assignments.get(self.pool, assignment.assignment_id)
@@ -182,14 +197,34 @@ class Lifecycle:
             # Inserted but never recorded by its workflow: the first request may have died
             # between the insert and the start. Starting by id again loses nothing and, if it
             # did start, finds the same run.
-            run_id = await self._start(assignment.assignment_id, state)
+            run_id = await self._start(assignment.assignment_id, state, imported)
         found = await self.load(assignment.assignment_id)
         assert found is not None
         if found.workflow.run_id is None and run_id:
             found.workflow = self.workflow_ref(assignment.assignment_id, run_id)
         return False, found
 
-    async def _start(self, assignment_id: str, state: AssignmentState) -> str | None:
+    def _first_state(
+        self, body: AssignmentCreate, assignment: Assignment, now: datetime
+    ) -> tuple[AssignmentState, TimelineEntry, Imported | None]:
+        """The state and first entry the create writes: signed now, or imported (422 when it
+        is over already: its offboarding is behind it, nothing is left to run)."""
+        if not isinstance(body, AssignmentImport):
+            state = signing.signed_state(assignment, self.settings.policy, now)
+            return state, signing.signed_entry(assignment, now), None
+        imported = Imported(term=body.term)
+        state, arrived = signing.imported_state(assignment, body.term, self.settings.policy, now)
+        if arrived.over:
+            raise invalid(
+                "end_date",
+                f"the assignment ended on {assignment.end_date} and its offboarding is over:"
+                " nothing is left to run",
+            )
+        return state, signing.imported_entry(state, now), imported
+
+    async def _start(
+        self, assignment_id: str, state: AssignmentState, imported: Imported | None = None
+    ) -> str | None:
         try:
             handle = await self.temporal.start_workflow(
                 AssignmentWorkflow.run,
@@ -199,6 +234,7 @@ class Lifecycle:
                         anchor=self.clock.anchor, speed=self.clock.speed, start=self.clock.start
                     ),
                     policy=self.settings.policy,
+                    imported=imported,
                 ),
                 id=workflow_id_for(assignment_id),
                 task_queue=self.settings.task_queue,
@@ -219,6 +255,62 @@ class Lifecycle:
                 headers={"Retry-After": "5"},
             ) from exc
         return handle.result_run_id
+
+    # ------------------------------------------------------------------------- import
+
+    async def import_one(
+        self, item: object, actor: str, *, loc: tuple[str | int, ...] = ("body",),
+        dry_run: bool = False,
+    ) -> ImportResult:  # fmt: skip
+        """One row of an import, judged on its own: imported, unchanged (the same row again), or
+        refused with the problem (never raised: one row never stops the others). A dry run
+        writes nothing and tells what the row would do."""
+        named = item.get("assignment_id") if isinstance(item, dict) else None
+        assignment_id = named if isinstance(named, str) else None
+        try:
+            body = AssignmentImport.model_validate(item)
+            if dry_run:
+                return await self._preview(body)
+            created, public = await self.create(body, actor)
+        except ValidationError as exc:
+            return ImportResult(
+                assignment_id=assignment_id,
+                result="refused",
+                problem=problem_detail(from_validation_error(exc, prefix=loc)),
+            )
+        except Problem as problem:
+            return ImportResult(
+                assignment_id=assignment_id, result="refused", problem=problem_detail(problem)
+            )
+        return ImportResult(
+            assignment_id=public.assignment_id,
+            result="imported" if created else "unchanged",
+            phase=public.phase,
+            next_transition=public.next_transition,
+        )
+
+    async def _preview(self, body: AssignmentImport) -> ImportResult:
+        """What `create` would answer, without writing anything."""
+        self.check_tools(body.tools)
+        assignment = body.to_assignment()
+        row = await assignments.get(self.pool, assignment.assignment_id)
+        if row is not None:
+            if row["request_hash"] != request_hash(body):
+                raise Problem(
+                    409,
+                    f"assignment {assignment.assignment_id!r} exists with another body",
+                    type=CONFLICT,
+                )
+            return ImportResult(
+                assignment_id=assignment.assignment_id, result="unchanged", phase=row["phase"]
+            )
+        state, _, _ = self._first_state(body, assignment, self.clock.now())
+        return ImportResult(
+            assignment_id=assignment.assignment_id,
+            result="imported",
+            phase=state.phase.value,
+            next_transition=self.public(state, None).next_transition,
+        )
 
     # --------------------------------------------------------------------------- read
 

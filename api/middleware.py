@@ -20,6 +20,8 @@ from api.metrics import UNMATCHED, Metrics
 from api.problems import BODY_TOO_LARGE, Problem, internal_error
 
 MAX_BODY = 64 * 1024
+# Routes that take more: the import's batch (IMPORT_BATCH items).
+LARGER_BODIES = {"/v1/assignments:import": 2 * 1024 * 1024}
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 log = structlog.get_logger("api")
@@ -73,8 +75,9 @@ class RequestMiddleware:
         try:
             replay = await self._read_body(scope, receive, headers)
             if replay is None:
+                limit = LARGER_BODIES.get(scope["path"], self.max_body)
                 too_large = Problem(
-                    413, f"the body is larger than {self.max_body} bytes", type=BODY_TOO_LARGE
+                    413, f"the body is larger than {limit} bytes", type=BODY_TOO_LARGE
                 )
                 await too_large.response()(scope, receive, send_with_id)
             else:
@@ -103,8 +106,9 @@ class RequestMiddleware:
     ) -> Receive | None:
         """Reads the whole body (at most `max_body` bytes) and gives a `receive` that replays it;
         None when the body is too large."""
+        limit = LARGER_BODIES.get(scope["path"], self.max_body)
         length = headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_body:
+        if length is not None and length.isdigit() and int(length) > limit:
             return None
         chunks: list[bytes] = []
         size = 0
@@ -115,7 +119,7 @@ class RequestMiddleware:
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body:
+            if size > limit:
                 return None
             chunks.append(chunk)
             if not message.get("more_body", False):

@@ -77,19 +77,23 @@ class Problem(Exception):
         self.headers = dict(headers or {})
 
     def response(self) -> JSONResponse:
-        body = ProblemDetail(
-            type=self.type,
-            title=self.title,
-            status=self.status,
-            detail=self.detail,
-            errors=self.errors,
-        )
         return JSONResponse(
-            body.model_dump(mode="json"),
+            problem_detail(self).model_dump(mode="json"),
             status_code=self.status,
             headers=self.headers,
             media_type=PROBLEM_JSON,
         )
+
+
+def problem_detail(problem: Problem) -> ProblemDetail:
+    """The problem as its body says it (also inside a batch's results)."""
+    return ProblemDetail(
+        type=problem.type,
+        title=problem.title,
+        status=problem.status,
+        detail=problem.detail,
+        errors=problem.errors,
+    )
 
 
 def _phrase(status: int) -> str:
@@ -122,7 +126,7 @@ def json_document(body: bytes) -> Any:
 
 
 def field_errors(
-    errors: Iterable[Mapping[str, Any]], *, prefix: Sequence[str] = ()
+    errors: Iterable[Mapping[str, Any]], *, prefix: Sequence[str | int] = ()
 ) -> list[FieldError]:
     """Pydantic's errors as one entry per field (several complaints on a field are joined)."""
     by_loc: dict[tuple[str | int, ...], list[str]] = {}
@@ -155,7 +159,9 @@ def validation_problem(errors: list[FieldError]) -> Problem:
     )
 
 
-def from_validation_error(exc: ValidationError, *, prefix: Sequence[str] = ("body",)) -> Problem:
+def from_validation_error(
+    exc: ValidationError, *, prefix: Sequence[str | int] = ("body",)
+) -> Problem:
     return validation_problem(field_errors(exc.errors(), prefix=prefix))
 
 

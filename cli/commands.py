@@ -1,5 +1,5 @@
-"""The commands: `migrate`, `keys create`, `api`, `worker`, `reconcile`, and `dev` (whose stack
-is `cli.dev`).
+"""The commands: `migrate`, `keys create`, `api`, `worker`, `reconcile`, `import`, and `dev`
+(whose stack is `cli.dev`).
 Each loads the settings, runs the checks it needs, then does its one thing."""
 
 from __future__ import annotations
@@ -219,6 +219,31 @@ async def _reconcile(settings: Settings) -> ReconcileFigures:
     except WorkflowFailureError as exc:
         raise CliError(f"the reconciliation failed: {one_line(exc.cause or exc)}") from None
     return figures
+
+
+# ---------------------------------------------------------------------------------------------
+# lifecycle import
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from cli.importing import run_import
+
+    settings = load_settings()
+    configure_logging(settings)
+    require(settings, "import", "temporal_address", "database_url")
+    try:
+        counts = asyncio.run(run_import(settings, Path(args.file), dry_run=args.dry_run))
+    except CliError as exc:
+        _leave(1, f"lifecycle: error: {exc}")
+    print(
+        f"imported {counts['imported']}, unchanged {counts['unchanged']},"
+        f" refused {counts['refused']}"
+    )
+    if args.dry_run:
+        print("(a dry run: nothing was written)", file=sys.stderr)
+    _leave(1 if counts["refused"] else 0)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The command line: `lifecycle dev|api|worker|migrate|reconcile|keys create`, whose mistakes
+"""The command line: `lifecycle dev|api|worker|migrate|reconcile|import|keys create`, whose mistakes
 are told in one line like every other expected failure."""
 
 from __future__ import annotations
@@ -76,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_dev(subcommands)
     for name, handler, summary, description in PLAIN_COMMANDS:
         _add(subcommands, name, handler, help=summary, description=description)
+    _add_import(subcommands)
     _add_keys(subcommands)
     return parser
 
@@ -104,6 +105,24 @@ def _add_dev(subcommands: Subcommands) -> None:
         action="store_true",
         help=f"seed example assignments and run the clock at x{DEMO_CLOCK_SPEED}"
         " (unless LIFECYCLE_CLOCK_SPEED is set)",
+    )
+
+
+def _add_import(subcommands: Subcommands) -> None:
+    command = _add(
+        subcommands,
+        "import",
+        commands.cmd_import,
+        help="bring in assignments that already run, from a CSV file",
+        description="Imports the rows of FILE (a header, then one assignment per row: the"
+        " create body flattened, `tools` separated by `;`, with an optional `term` and"
+        " `policy`). Each starts at the phase its dates put it in and nothing whose moment has"
+        " passed is sent. Refused rows are told as `line N: reason`; a second run of the same"
+        " file changes nothing. Exit 0 when no row was refused, 1 otherwise.",
+    )
+    command.add_argument("file", metavar="FILE.csv", help="the rows to import")
+    command.add_argument(
+        "--dry-run", action="store_true", help="write nothing; tell what each row would do"
     )
 
 

@@ -30,7 +30,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from core.clock import Clock
-    from workflows import checklists, rules
+    from workflows import rules
     from workflows.lanes import AccessLane, LedgerLane
     from workflows.story import Story
     from workflows.types import (
@@ -62,14 +62,8 @@ class AssignmentWorkflow(Story):
         self._clock = Clock(input.clock.anchor, input.clock.speed, input.clock.start)
         self._input = input
         self._policy = input.policy
-        # A first run has the onboarding checklist from the start, so that a change arriving
-        # with the start itself (before the run has signed) finds the tasks the API announced.
-        self._state = input.carried or AssignmentState(
-            assignment=input.assignment,
-            term_start=input.assignment.start_date,
-            tasks=checklists.ONBOARDING.tasks("onboarding"),
-        )
         self._done: set[str] = set()
+        self._state = input.carried or self._first_state(input)
         self._version = 0  # bumped by every accepted change: wakes the timer
         self._lock = asyncio.Lock()  # one effect at a time: a step or a handler
         self._next_term = False
@@ -88,7 +82,7 @@ class AssignmentWorkflow(Story):
             self._start_lanes(input.pending_effects)
         if input.carried is None:
             async with self._lock:
-                await self._sign()
+                await (self._sign() if input.imported is None else self._arrive())
 
         while self._state.phase not in CLOSED_PHASES and not self._next_term:
             if workflow.info().is_continue_as_new_suggested():

@@ -306,3 +306,42 @@ def performed_now(step: Step, progress: Progress, plan: list[Step]) -> bool:
 def upcoming(plan: list[Step], progress: Progress) -> list[Step]:
     """The planned steps that will still happen, in order."""
     return [step for step in plan if still_ahead(step, progress, plan)]
+
+
+# --- where an imported assignment comes in -----------------------------------------------------
+
+# The steps that move the phase, latest first: the last of them whose moment has passed is the
+# phase an assignment already running comes in at.
+_ARRIVAL: tuple[tuple[StepKind, Phase], ...] = (
+    (StepKind.COMPLETION, Phase.COMPLETED),
+    (StepKind.OFFBOARDING, Phase.OFFBOARDING),
+    (StepKind.RENEWAL_REQUEST, Phase.RENEWAL_REVIEW),
+    (StepKind.START, Phase.ACTIVE),
+    (StepKind.ONBOARDING, Phase.ONBOARDING),
+)
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """Where an assignment that already runs comes in: the phase its dates put it in, and the
+    steps whose moment has passed (none of them is sent: the import is not their moment)."""
+
+    phase: Phase
+    passed: frozenset[str]
+    access_closed: bool  # the end of the last day has passed: no access is to be open
+
+    @property
+    def over(self) -> bool:
+        """Its moment of completion has passed too: nothing is left to run."""
+        return self.phase is Phase.COMPLETED
+
+
+def arrival(plan: list[Step], now: datetime) -> Arrival:
+    passed = [step for step in plan if step.at <= now]
+    kinds = {step.kind for step in passed}
+    phase = next((phase for kind, phase in _ARRIVAL if kind in kinds), Phase.SCHEDULED)
+    return Arrival(
+        phase=phase,
+        passed=frozenset(step.key for step in passed),
+        access_closed=StepKind.REVOKE_ACCESS in kinds,
+    )

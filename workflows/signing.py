@@ -1,14 +1,23 @@
-"""The assignment as it is signed: the state its first run begins with and its first timeline
-entry. The API writes both in the create's transaction, so that the create's answer and every
-read right after it come from the read model; the workflow then records the same (an entry of
-the same key is kept once)."""
+"""The assignment as it is signed (or imported, already running): the state its first run begins
+with and its first timeline entry. The API writes both in the create's transaction, so that the
+create's answer and every read right after it come from the read model; the workflow then
+records the same (an entry of the same key is kept once)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from workflows import checklists, policy
-from workflows.types import Assignment, AssignmentState, Policy, Step, TimelineEntry, Transition
+from workflows.types import (
+    Assignment,
+    AssignmentState,
+    PendingDecision,
+    Phase,
+    Policy,
+    Step,
+    TimelineEntry,
+    Transition,
+)
 
 
 def summary(assignment: Assignment) -> str:
@@ -38,3 +47,48 @@ def transitions(steps: list[Step]) -> list[Transition]:
 def signed_entry(assignment: Assignment, at: datetime) -> TimelineEntry:
     """The first term's first entry, as the workflow's `_sign` records it."""
     return TimelineEntry(key="1:signed", at=at, kind="signed", summary=summary(assignment))
+
+
+def imported_state(
+    assignment: Assignment, term: int, rules: Policy, now: datetime
+) -> tuple[AssignmentState, policy.Arrival]:
+    """The state of an assignment that already runs, brought in at `now` in the phase its dates
+    put it in, and where it arrived. The onboarding checklist only while the first day is
+    ahead, the offboarding one once offboarding has begun; a renewal decision pending when the
+    moment of its request has passed (asked at once: the decision itself is still to come)."""
+    plan = policy.plan_term(assignment.start_date, assignment.end_date, assignment.timezone, rules)
+    arrived = policy.arrival(plan, now)
+    phase = arrived.phase
+    state = AssignmentState(
+        assignment=assignment,
+        phase=Phase.OFFBOARDING if arrived.over else phase,
+        term=term,
+        term_start=assignment.start_date,
+        signed_at=now,
+    )
+    if phase in (Phase.SCHEDULED, Phase.ONBOARDING):
+        state.tasks = checklists.ONBOARDING.tasks("onboarding")
+    elif phase in (Phase.OFFBOARDING, Phase.COMPLETED):
+        state.tasks = checklists.OFFBOARDING.tasks("offboarding")
+    if phase is Phase.RENEWAL_REVIEW:
+        state.pending_decision = PendingDecision(due=policy.offboarding_at(plan), requested_at=now)
+    if arrived.access_closed:
+        state.access_closing_since = now
+    progress = policy.Progress(phase=state.phase, now=now, done=arrived.passed, run_started=now)
+    state.planned = transitions(policy.upcoming(plan, progress))
+    state.next_transition = state.planned[0] if state.planned else None
+    return state, arrived
+
+
+def imported_summary(state: AssignmentState) -> str:
+    return (
+        f"Imported in phase {state.phase.value}, term {state.term}: nothing whose moment had"
+        " passed was sent"
+    )
+
+
+def imported_entry(state: AssignmentState, at: datetime) -> TimelineEntry:
+    """The first entry of an imported assignment, as the workflow's `_import` records it."""
+    return TimelineEntry(
+        key=f"{state.term}:imported", at=at, kind="imported", summary=imported_summary(state)
+    )

@@ -59,11 +59,48 @@ class Story(Effects):
 
     # ---------------------------------------------------------------- the steps
 
+    def _first_state(self, input: AssignmentWorkflowInput) -> AssignmentState:
+        """A first run's state. A new assignment has the onboarding checklist from the start, so
+        that a change arriving with the start itself (before the run has signed) finds the
+        tasks the API announced; an imported one is at once in the phase its dates put it in,
+        the steps whose moment has passed taken (the moment of completion excepted: one that is
+        over completes at once)."""
+        if input.imported is None:
+            return AssignmentState(
+                assignment=input.assignment,
+                term_start=input.assignment.start_date,
+                tasks=checklists.ONBOARDING.tasks("onboarding"),
+            )
+        state, arrived = signing.imported_state(
+            input.assignment, input.imported.term, self._policy, self._now()
+        )
+        state.planned, state.next_transition = [], None  # the view draws them
+        self._done |= arrived.passed - {StepKind.COMPLETION.value}
+        return state
+
     async def _sign(self) -> None:
         a = self._state.assignment
         self._state.signed_at = self._now()
         await self._record(self._entry("signed", signing.summary(a)))
         await self._mail(MailKind.MANAGER_CHECKLIST)
+        await self._publish_phase()
+
+    async def _arrive(self) -> None:
+        """An assignment that already runs comes in: nothing whose moment has passed is sent (no
+        welcome, kick-off or first-day mail to someone already working); access is granted if
+        missing, without a welcome; a renewal whose request's moment has passed is asked now,
+        its reminder and escalation following at their moments."""
+        s = self._state
+        await self._record(signing.imported_entry(s, s.signed_at or self._now()))
+        if s.phase is Phase.SCHEDULED:
+            await self._mail(MailKind.MANAGER_CHECKLIST)
+        elif s.phase is Phase.RENEWAL_REVIEW:
+            await self._mail(MailKind.RENEWAL_REQUEST)
+            await self._record(
+                self._entry("renewal_request", "Renewal decision requested from the manager")
+            )
+        if s.phase is not Phase.SCHEDULED:
+            await self._sync_access(active=s.access_closing_since is None)
         await self._publish_phase()
 
     async def _take(self, step: Step) -> None:

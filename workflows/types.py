@@ -235,10 +235,17 @@ class AssignmentState(Model):
     unrecorded: list[TimelineEntry] = Field(default_factory=list)
 
 
+class Imported(Model):
+    """An assignment that already runs, brought in by `lifecycle import` or the batch endpoint."""
+
+    term: int = Field(default=1, ge=1)
+
+
 class AssignmentWorkflowInput(Model):
     assignment: Assignment
     clock: ClockSpec
     policy: Policy = Field(default_factory=Policy)
+    imported: Imported | None = None  # a first run only: comes in at the phase its dates say
     # Set only by continue-as-new: the state the previous run handed over, and the effects it
     # asked for but had not done yet (the next run does them first, in order).
     carried: AssignmentState | None = None

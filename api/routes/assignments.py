@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, Response
@@ -21,12 +22,16 @@ from api.schemas import (
     AssignmentPublic,
     CancellationCreate,
     ExtensionCreate,
+    ImportBatch,
+    ImportResult,
+    ImportResults,
     IsoDate,
     RenewalDecisionCreate,
     TaskCompletion,
     TerminationCreate,
     TimelineItem,
 )
+from api.schemas.inputs import IMPORT_BATCH
 from db import assignments
 from workflows.types import MAX_TERM_DAYS, Phase
 
@@ -38,6 +43,7 @@ AssignmentId = Annotated[
 TaskId = Annotated[str, Path(pattern=TASK_ID_PATTERN)]
 Filter = Annotated[str | None, Query(min_length=1, max_length=254, pattern=r"^[^\x00]+$")]
 
+IMPORT_CONCURRENCY = 16  # items of one batch under way at once
 _READ = problems.responses(401, 403, 404, 422, 429)
 _RESERVED_DOMAIN = (
     "value is not a valid email address: The part after the @-sign is a special-use or reserved",
@@ -48,6 +54,33 @@ _TERM_FROM_TODAY = (
     f"the new end date is at most {MAX_TERM_DAYS} days after today (`GET /v1/clock`)",
 )
 _CHANGE = problems.responses(401, 403, 404, 409, 413, 422, 429, 503)
+
+
+@router.post(
+    ":import",
+    summary="Bring in assignments that already run",
+    description=(
+        f"At most {IMPORT_BATCH} items, each a create body with its optional `term` (default 1)"
+        " and `policy` (default `standard`), in a body of at most 2 MiB. Each item is judged on"
+        " its own: `imported` (it starts at the phase its dates put it in, and nothing whose"
+        " moment has passed is sent), `unchanged` (the same item again), or `refused` with the"
+        " problem (another body under the same id, an invalid field, an assignment whose"
+        " offboarding is over). The results are in the order of the items."
+    ),
+    responses=problems.responses(401, 403, 413, 422, 429),
+)
+async def import_assignments(
+    body: ImportBatch, caller: ContractChanger, lifecycle: Lifecycle
+) -> ImportResults:
+    actor = actor_of(caller)
+    gate = asyncio.Semaphore(IMPORT_CONCURRENCY)
+
+    async def one(index: int, item: object) -> ImportResult:
+        async with gate:
+            return await lifecycle.import_one(item, actor, loc=("body", "items", index))
+
+    results = await asyncio.gather(*(one(i, item) for i, item in enumerate(body.items)))
+    return ImportResults.of(list(results))
 
 
 @router.post(

@@ -6,7 +6,7 @@ deployment clock's today."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from dateutil.rrule import rrulestr
 from pydantic import (
@@ -191,6 +191,45 @@ def _at_least_one_of(**kinds: str) -> JsonDict:
             for name, kind in kinds.items()
         ]
     }
+
+
+IMPORT_BATCH = 500  # items in one POST /v1/assignments:import
+POLICIES = ("standard",)
+
+
+class AssignmentImport(AssignmentCreate):
+    """An assignment that already runs (section 6, "Import"): the create body, its term and
+    its policy."""
+
+    term: Annotated[int, Field(ge=1, le=999, description="The term it is in (1: the first)")] = 1
+    policy: Annotated[str, Field(min_length=1, max_length=64)] = "standard"
+
+    @field_validator("policy")
+    @classmethod
+    def _known_policy(cls, value: str) -> str:
+        if value not in POLICIES:
+            raise ValueError(f"unknown policy {value!r}; the engine has: {', '.join(POLICIES)}")
+        return value
+
+    def identity(self) -> dict[str, object]:
+        """What makes a repeat the same row: the create body, and the term and policy where
+        they are not the defaults (so that an assignment created before is the same row)."""
+        data = self.model_dump(mode="json")
+        if data["term"] == 1:
+            del data["term"]
+        if data["policy"] == "standard":
+            del data["policy"]
+        return data
+
+
+class ImportBatch(Input):
+    """`POST /v1/assignments:import`: create bodies with their optional `term` and `policy`,
+    each judged on its own."""
+
+    items: Annotated[
+        list[Any],  # judged one by one: an item that is not an object is refused on its own
+        Field(min_length=1, max_length=IMPORT_BATCH, description="Rows, each a create body"),
+    ]
 
 
 class AmendmentCreate(Input):

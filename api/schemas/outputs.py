@@ -10,6 +10,7 @@ from pydantic import (
     Field,
 )
 
+from api.problems import ProblemDetail
 from workflows.types import (
     AssignmentState,
     Person,
@@ -212,3 +213,32 @@ class ReconciliationPublic(BaseModel):
     drift: int = Field(default=0, description="Found not as they should be")
     corrected: int = 0
     error: str | None = None
+
+
+class ImportResult(BaseModel):
+    """One item of an import, in the order sent."""
+
+    assignment_id: str | None = Field(description="None when the item names no valid id")
+    result: Literal["imported", "unchanged", "refused"]
+    phase: str | None = Field(default=None, description="The phase it came in at (or is in)")
+    next_transition: TransitionOut | None = None
+    problem: ProblemDetail | None = Field(default=None, description="Why it was refused")
+
+
+class ImportResults(BaseModel):
+    items: list[ImportResult]
+    imported: int
+    unchanged: int
+    refused: int
+
+    @classmethod
+    def of(cls, items: list[ImportResult]) -> ImportResults:
+        def count(result: str) -> int:
+            return sum(item.result == result for item in items)
+
+        return cls(
+            items=items,
+            imported=count("imported"),
+            unchanged=count("unchanged"),
+            refused=count("refused"),
+        )

@@ -32,6 +32,7 @@ from workflows.types import (
     AssignmentState,
     AssignmentWorkflowInput,
     ClockSpec,
+    Imported,
     workflow_id_for,
 )
 
@@ -81,12 +82,15 @@ class Lifecycle:
     async def now(self) -> datetime:
         return self.clock.now(await self.env.get_current_time())
 
-    async def start(self, assignment: Assignment) -> WorkflowHandle[Any, Any]:
+    async def start(
+        self, assignment: Assignment, *, imported: Imported | None = None
+    ) -> WorkflowHandle[Any, Any]:
+        """Signs the assignment; or, `imported`, brings it in already running."""
         spec = ClockSpec(anchor=self.clock.anchor, speed=self.clock.speed, start=self.clock.start)
         self.started.append(workflow_id_for(assignment.assignment_id))
         return await self.client.start_workflow(
             AssignmentWorkflow.run,
-            AssignmentWorkflowInput(assignment=assignment, clock=spec),
+            AssignmentWorkflowInput(assignment=assignment, clock=spec, imported=imported),
             id=workflow_id_for(assignment.assignment_id),
             task_queue=self.task_queue,
         )
