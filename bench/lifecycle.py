@@ -35,19 +35,22 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from api.main import create_app
 from cli.dev.temporal import temporal_binary
+from core.clock import Clock
 from core.settings import Settings
 from db import api_keys, scratch
 from db.migrate import migrate
 from db.pool import create_pool
-from workflows.types import Assignment, Person
+from workflows.types import Assignment, Person, workflow_id_for
 
 IN_FLIGHT = 50
+LIFECYCLE_SPEED = 864_000  # ten days of assignment time each second
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -79,9 +82,10 @@ def progress(label: str, done: int, total: int) -> None:
           file=sys.stderr, flush=True)  # fmt: skip
 
 
-def body(assignment_id: str, today: date) -> dict[str, Any]:
-    """An assignment two months ahead: its workflow signs and then sleeps, as most do."""
-    start = today + timedelta(days=60)
+def body(assignment_id: str, today: date, *, starts_in: int = 60, days: int = 90) -> dict[str, Any]:
+    """An assignment two months ahead (by default): its workflow signs and then sleeps, as most
+    do."""
+    start = today + timedelta(days=starts_in)
     return Assignment(
         assignment_id=assignment_id,
         freelancer=Person(name="Bench Freelancer", email="freelancer@bench.example"),
@@ -90,7 +94,7 @@ def body(assignment_id: str, today: date) -> dict[str, Any]:
         role="Benchmark",
         purpose="Measure the engine against plain Temporal",
         start_date=start,
-        end_date=start + timedelta(days=90),
+        end_date=start + timedelta(days=days),
         tools=["chat", "wiki"],
         timezone="Europe/Brussels",
     ).model_dump(mode="json", exclude_unset=True)
@@ -174,10 +178,20 @@ class Engine:
     """The API in this process, its worker in another."""
 
     def __init__(
-        self, http: httpx.AsyncClient, key: str, today: date, pool: Any, worker: int
+        self,
+        http: httpx.AsyncClient,
+        key: str,
+        clock: Clock,
+        pool: Any,
+        worker: int,
+        temporal: Client,
     ) -> None:
-        self.http, self.headers, self.today = http, {"Authorization": f"Bearer {key}"}, today
-        self.pool, self.worker = pool, worker
+        self.http, self.headers, self.clock = http, {"Authorization": f"Bearer {key}"}, clock
+        self.pool, self.worker, self.temporal = pool, worker, temporal
+
+    def today(self) -> date:
+        """On the deployment's clock, at this moment (which runs fast in `lifecycles`)."""
+        return self.clock.today("Europe/Brussels")
 
     async def settle(self) -> None:
         """Until the worker has caught up: every assignment recorded by its workflow and every
@@ -192,15 +206,15 @@ class Engine:
             await asyncio.sleep(0.2)
         raise RuntimeError("the worker did not catch up in ten minutes")
 
-    async def create(self, assignment_id: str) -> None:
+    async def create(self, assignment_id: str, **dates: int) -> None:
         answer = await self.http.post(
-            "/v1/assignments", json=body(assignment_id, self.today), headers=self.headers
+            "/v1/assignments", json=body(assignment_id, self.today(), **dates), headers=self.headers
         )
         if answer.status_code != 201:
             raise RuntimeError(f"create answered {answer.status_code}: {answer.text}")
 
     async def extend(self, assignment_id: str, days: int) -> None:
-        new_end = self.today + timedelta(days=151 + days)
+        new_end = self.today() + timedelta(days=151 + days)
         answer = await self.http.post(
             f"/v1/assignments/{assignment_id}/extensions",
             json={"new_end_date": new_end.isoformat()},
@@ -336,13 +350,82 @@ async def measure(
     figures.add(f"{args.burst} simultaneous creates, all answered (s)", engine_burst, plain_burst)
 
 
+async def lifecycles(
+    engine: Engine, plain: Plain, args: argparse.Namespace, figures: Figures
+) -> None:
+    """`--lifecycles` assignments, each from its signature to its completion (a week ahead, two
+    weeks of work, no renewal decision, so that it ends), on a clock ten days a second, 50
+    created at a time; then as many plain stories with as many activities and timers. The
+    activities completed per second, from the first create until the last workflow closed."""
+    run = uuid.uuid4().hex[:6]
+    names = [f"BENCH-{run}-life-{i:05d}" for i in range(args.lifecycles)]
+    started = time.perf_counter()
+    await in_flight(
+        [lambda a=a: engine.create(a, starts_in=7, days=14) for a in names],
+        "engine: lifecycles, created 50 at a time",
+    )
+    handles = [engine.temporal.get_workflow_handle(workflow_id_for(a)) for a in names]
+    await all_closed([h.result() for h in handles], "engine: lifecycles, completed")
+    engine_s = time.perf_counter() - started
+    shapes = [await shape(engine.temporal, h.id) for h in handles]
+    activities = round(statistics.median(a for a, _ in shapes))
+    timers = round(statistics.median(t for _, t in shapes))
+    total = sum(a for a, _ in shapes)
+
+    started = time.perf_counter()
+    stories: list[Any] = []
+
+    async def start(i: int) -> None:
+        stories.append(
+            await plain.client.start_workflow(
+                "PlainStory",
+                args=[activities, timers],
+                id=f"plain-{names[i]}",
+                task_queue=plain.task_queue,
+            )
+        )
+
+    await in_flight(
+        [lambda i=i: start(i) for i in range(len(names))], "plain: stories, started 50 at a time"
+    )
+    await all_closed([story.result() for story in stories], "plain: stories, completed")
+    plain_s = time.perf_counter() - started
+    figures.add(
+        f"lifecycle throughput, {activities} activities and {timers} timers each"
+        " (activities per s)",
+        total / engine_s,
+        activities * len(names) / plain_s,
+    )
+
+
+async def all_closed(results: list[Awaitable[Any]], label: str) -> None:
+    done = 0
+
+    async def one(result: Awaitable[Any]) -> None:
+        nonlocal done
+        await result
+        done += 1
+        progress(label, done, len(results))
+
+    await asyncio.gather(*(one(result) for result in results))
+
+
+async def shape(client: Client, workflow_id: str) -> tuple[int, int]:
+    """How many activities completed and timers started in a workflow's history (every run)."""
+    activities = timers = 0
+    run_id: str | None = None  # the latest run first, then back along the continue-as-new
+    while True:
+        history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
+        for event in history.events:
+            activities += event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED
+            timers += event.event_type == EventType.EVENT_TYPE_TIMER_STARTED
+        started = history.events[0].workflow_execution_started_event_attributes
+        if not started.continued_execution_run_id:
+            return activities, timers
+        run_id = started.continued_execution_run_id
+
+
 async def bench(server: str, args: argparse.Namespace) -> None:
-    async with scratch.fresh_database(server) as url:
-        await migrate(url)
-        await _bench(url, args)
-
-
-async def _bench(url: str, args: argparse.Namespace) -> None:
     figures = Figures()
     async with await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_binary(),
@@ -351,6 +434,34 @@ async def _bench(url: str, args: argparse.Namespace) -> None:
     ) as env:
         address = env.client.service_client.config.target_host
         queue = f"bench-{uuid.uuid4().hex[:6]}"
+        python = sys.executable
+        async with child(
+            [python, "-m", "bench.plain", address, f"{queue}-plain"], {}, "ready"
+        ) as pid:
+            plain = Plain(env.client, f"{queue}-plain", pid)
+            async with engine_running(server, env.client, queue, speed=1.0) as engine:
+                for round in range(args.rounds):
+                    print(f"round {round + 1} of {args.rounds}", file=sys.stderr)
+                    await measure(engine, plain, args, figures, first=round == 0)
+            for round in range(args.rounds):
+                print(f"lifecycles, round {round + 1} of {args.rounds}", file=sys.stderr)
+                # A deployment of its own each round: its clock runs fast from its first start.
+                async with engine_running(
+                    server, env.client, f"{queue}-{round}", speed=LIFECYCLE_SPEED
+                ) as engine:
+                    await lifecycles(engine, plain, args, figures)
+    figures.print()
+
+
+@contextlib.asynccontextmanager
+async def engine_running(
+    server: str, temporal: Client, queue: str, *, speed: float
+) -> AsyncIterator[Engine]:
+    """A fresh database, the engine's worker (a process of its own) and its API (in this
+    process, called through its ASGI app), on a deployment clock `speed` times real time."""
+    async with scratch.fresh_database(server) as url:
+        await migrate(url)
+        address = temporal.service_client.config.target_host
         secret = secrets.token_urlsafe(16)
         settings = Settings(
             database_url=url,
@@ -358,6 +469,7 @@ async def _bench(url: str, args: argparse.Namespace) -> None:
             task_queue=queue,
             secret_key=secret,
             tools=["chat", "wiki"],
+            clock_speed=speed,
             log_level="WARNING",
             log_format="json",
             _env_file=None,  # type: ignore[call-arg]
@@ -368,31 +480,23 @@ async def _bench(url: str, args: argparse.Namespace) -> None:
             "LIFECYCLE_TASK_QUEUE": queue,
             "LIFECYCLE_TOOLS": "chat,wiki",
             "LIFECYCLE_SECRET_KEY": secret,
+            "LIFECYCLE_CLOCK_SPEED": f"{speed:g}",
             "LIFECYCLE_LOG_FORMAT": "json",
         }
-        python = sys.executable
-        async with (
-            child([python, "-m", "cli", "worker"], worker_env, "worker started") as engine_pid,
-            child([python, "-m", "bench.plain", address, f"{queue}-plain"], {}, "ready") as pid,
-        ):
-            pool = await create_pool(url, max_size=20)
-            try:
-                key = await api_keys.create(pool, "bench", "contracting")
-                app = create_app(settings, pool=pool, temporal=env.client)
-                async with app.router.lifespan_context(app):
-                    transport = httpx.ASGITransport(app=app)
-                    async with httpx.AsyncClient(
-                        transport=transport, base_url="http://bench", timeout=120
-                    ) as http:
-                        today = app.state.clock.today("Europe/Brussels")
-                        engine = Engine(http, key, today, pool, engine_pid)
-                        plain = Plain(env.client, f"{queue}-plain", pid)
-                        for round in range(args.rounds):
-                            print(f"round {round + 1} of {args.rounds}", file=sys.stderr)
-                            await measure(engine, plain, args, figures, first=round == 0)
-            finally:
-                await pool.close()
-    figures.print()
+        pool = await create_pool(url, max_size=20)
+        try:
+            key = await api_keys.create(pool, "bench", "contracting")
+            app = create_app(settings, pool=pool, temporal=temporal)
+            async with (
+                app.router.lifespan_context(app),
+                child([sys.executable, "-m", "cli", "worker"], worker_env, "worker started") as pid,
+                httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=app), base_url="http://bench", timeout=120
+                ) as http,
+            ):
+                yield Engine(http, key, app.state.clock, pool, pid, temporal)
+        finally:
+            await pool.close()
 
 
 def main() -> None:
@@ -401,6 +505,7 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=200)
     parser.add_argument("--changes", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--lifecycles", type=int, default=100)
     args = parser.parse_args()
     with scratch.server("LIFECYCLE_BENCH_DATABASE_URL", prefix="lifecycle-bench-") as url:
         asyncio.run(bench(url, args))
