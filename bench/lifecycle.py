@@ -148,6 +148,12 @@ def rss_kib(pid: int) -> int:
     raise RuntimeError(f"no VmRSS for process {pid}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """The user and system CPU time a process has used (/proc/PID/stat), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(samples: list[float], p: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
@@ -367,7 +373,7 @@ async def lifecycles(
     task queue). The activities completed per second, from the first create to the last."""
     run = uuid.uuid4().hex[:6]
     names = [f"BENCH-{run}-life-{i:05d}" for i in range(args.lifecycles)]
-    started = time.perf_counter()
+    started, engine_cpu = time.perf_counter(), cpu_seconds(engine.worker)
     await in_flight(
         [lambda a=a: engine.create(a, starts_in=7, days=14) for a in names],
         "engine: lifecycles, created 50 at a time",
@@ -376,11 +382,12 @@ async def lifecycles(
     await all_closed([h.result() for h in handles], "engine: lifecycles, completed")
     await engine.settle()
     engine_s = time.perf_counter() - started
+    engine_cpu = cpu_seconds(engine.worker) - engine_cpu
     total, total_timers = await work_on(engine.temporal, engine.env["LIFECYCLE_TASK_QUEUE"])
     activities, timers = round(total / len(names)), round(total_timers / len(names))
     print(f"engine: {activities} activities and {timers} timers per assignment", file=sys.stderr)
 
-    started = time.perf_counter()
+    started, plain_cpu = time.perf_counter(), cpu_seconds(plain.worker)
     stories: list[Any] = []
 
     async def start(i: int) -> None:
@@ -398,6 +405,7 @@ async def lifecycles(
     )
     await all_closed([story.result() for story in stories], "plain: stories, completed")
     plain_s = time.perf_counter() - started
+    plain_cpu = cpu_seconds(plain.worker) - plain_cpu
     figures.add(
         "lifecycle throughput, all of each assignment's activities (per s)",
         total / engine_s,
@@ -407,6 +415,11 @@ async def lifecycles(
         "activities per assignment (its workflow's and its mail deliveries')",
         total / len(names),
         float(activities),
+    )
+    figures.add(
+        "worker CPU per assignment's lifecycle (ms)",
+        1000 * engine_cpu / len(names),
+        1000 * plain_cpu / len(names),
     )
 
 
