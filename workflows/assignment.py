@@ -32,7 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from core.clock import Clock
     from workflows import rules
     from workflows.lanes import AccessLane, LedgerLane
-    from workflows.story import Story
+    from workflows.story import CALENDAR_CANCEL, Story
     from workflows.types import (
         CLOSED_PHASES,
         AccessActionInput,
@@ -199,6 +199,8 @@ class AssignmentWorkflow(Story):
             s.pending_decision = None
             s.ended_at = self._now()
             await self._mail(MailKind.CANCELLATION_NOTICE, note=input.reason)
+            if workflow.patched(CALENDAR_CANCEL):
+                await asyncio.gather(*self._withdrawals(kickoff=True))
             await self._record(
                 self._entry(
                     self._update_key("cancelled"), f"Cancelled: {input.reason}", input.actor

@@ -42,6 +42,9 @@ READ_MODEL_CURRENT = "read-model-current"
 # after the feedback came in or the moment of completion passed), not only at a change: before
 # it, a run whose completion found the IdP still busy slept until a change that never came.
 WAKE_TO_COMPLETE = "wake-to-complete"
+# The patch of runs that withdraw the invitations they sent (METHOD:CANCEL, same UID) when the
+# assignment is cancelled or ends early.
+CALENDAR_CANCEL = "calendar-cancel"
 
 
 class Story(Effects):
@@ -144,6 +147,7 @@ class Story(Effects):
         """A week ahead: welcome, purpose, kick-off, team rituals, and the same tools as staff."""
         a = self._state.assignment
         self._state.phase = Phase.ONBOARDING
+        self._state.invited_to_kickoff = True
         await self._sync_access(active=True)
         mails = [self._mail(MailKind.WELCOME)]
         if a.buddy:
@@ -165,6 +169,28 @@ class Story(Effects):
             )
             for i in range(len(s.assignment.team_events))
         ]
+
+    def _withdrawals(self, *, kickoff: bool) -> list[Coroutine[Any, Any, None]]:
+        """The invitations sent, withdrawn from the calendars they are in (same UID, a higher
+        SEQUENCE): the kick-off when `kickoff` (it has not taken place), the team's events."""
+        s = self._state
+        mails = []
+        if kickoff and s.invited_to_kickoff:
+            s.invited_to_kickoff = False
+            mails.append(
+                self._mail(MailKind.INVITATION_CANCELLED, occurrence=MailKind.WELCOME, revision=1)
+            )
+        if s.invitations_until is not None:
+            s.invitations_until = None  # nothing left to keep up to date
+            mails += [
+                self._mail(
+                    MailKind.INVITATION_CANCELLED,
+                    occurrence=f"{MailKind.TEAM_EVENT_INVITATION}:{i}",
+                    revision=s.invitations_revision + 1,
+                )
+                for i in range(len(s.assignment.team_events))
+            ]
+        return mails
 
     def _invitations_outdated(self) -> bool:
         s = self._state
@@ -227,11 +253,15 @@ class Story(Effects):
         s.pending_decision = None
         s.phase = Phase.OFFBOARDING
         s.tasks += checklists.OFFBOARDING.tasks("offboarding")
-        await asyncio.gather(
+        mails = [
             self._mail(MailKind.OFFBOARDING_CHECKLIST),
             self._mail(MailKind.EXIT_FEEDBACK),
             self._mail(MailKind.ALUMNI_INVITATION),
-        )
+        ]
+        if s.terminated and workflow.patched(CALENDAR_CANCEL):  # an early end
+            before_start = s.assignment.end_date < s.assignment.start_date
+            mails += self._withdrawals(kickoff=before_start)
+        await asyncio.gather(*mails)
         why = "terminated" if s.terminated else "undecided" if undecided else "ended"
         reason = {
             "terminated": "terminated",

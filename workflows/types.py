@@ -215,6 +215,7 @@ class AssignmentState(Model):
     # a moved end date re-sends them so the series ends when the assignment does.
     invitations_until: date | None = None
     invitations_revision: int = 0
+    invited_to_kickoff: bool = False  # the welcome (with the kick-off's invitation) went out
     # Tool access, in runs begun with independent effects: what the IdP last confirmed, since when
     # it is to be closed, what fails meanwhile, and what the revocation guard and admins decided.
     access_applied: AccessTarget | None = None
@@ -388,6 +389,9 @@ class MailKind(StrEnum):
     ALUMNI_INVITATION = "alumni_invitation"
     ACCESS_OVERDUE = "access_overdue"  # to the HR contact and the admins: access open after the end
     REVOCATION_HELD = "revocation_held"  # to the admins: the guard holds early ends' revocations
+    # METHOD:CANCEL for an invitation sent before (same UID); occurrence names it: `welcome` (the
+    # kick-off) or `team_event_invitation:<index>`.
+    INVITATION_CANCELLED = "invitation_cancelled"
 
 
 class SendMailInput(Model):

@@ -5,7 +5,8 @@ team_event_invitation: the team event `occurrence` (its index), first on the fir
 from the start date, until the end date (unless the RRULE says otherwise). development: 7 days
 after `input.at`, 14:00 local, 45 minutes. The organizer is the manager, `SEQUENCE` is
 `input.revision`, and the UID (see `identity`) does not depend on the term or the revision, so a
-re-sent or moved invitation updates the same event.
+re-sent or moved invitation updates the same event. invitation_cancelled withdraws one of those
+(`METHOD:CANCEL`, the same UID, a higher SEQUENCE): its occurrence names the invitation.
 """
 
 from __future__ import annotations
@@ -30,7 +31,14 @@ DEVELOPMENT_AT = time(14, 0)
 DEVELOPMENT_MINUTES = 45
 
 # Invitations: the kinds whose mail carries a calendar event.
-INVITATIONS = frozenset({MailKind.WELCOME, MailKind.TEAM_EVENT_INVITATION, MailKind.DEVELOPMENT})
+INVITATIONS = frozenset(
+    {
+        MailKind.WELCOME,
+        MailKind.TEAM_EVENT_INVITATION,
+        MailKind.DEVELOPMENT,
+        MailKind.INVITATION_CANCELLED,
+    }
+)
 
 
 @dataclass
@@ -42,10 +50,24 @@ class Meeting:
     attendees: list[tuple[Person, str]]  # (person, ROLE)
     rrule: vRecur | None = None
     title: str | None = None  # a team event's own title
+    cancelled: bool = False  # withdrawn: METHOD:CANCEL
+
+
+def withdrawn(input: QueueMailInput) -> QueueMailInput:
+    """The invitation an invitation_cancelled withdraws (its kind and occurrence)."""
+    kind, _, occurrence = input.occurrence.partition(":")
+    if kind not in (MailKind.WELCOME, MailKind.TEAM_EVENT_INVITATION):
+        raise MailInputError(f"no invitation {input.occurrence!r} to cancel")
+    return input.model_copy(update={"kind": MailKind(kind), "occurrence": occurrence})
 
 
 def meeting_for(input: QueueMailInput, config: MailConfig) -> Meeting | None:
-    """The calendar event an invitation carries; None for the other kinds."""
+    """The calendar event an invitation carries (or withdraws); None for the other kinds."""
+    if input.kind == MailKind.INVITATION_CANCELLED:
+        meeting = meeting_for(withdrawn(input), config)
+        assert meeting is not None
+        meeting.cancelled = True
+        return meeting
     a = input.assignment
     tz = zone(a)
     uid = calendar_uid(
@@ -119,12 +141,13 @@ def _team_event_meeting(input: QueueMailInput, a: Assignment, tz: ZoneInfo, uid:
 def calendar_text(
     meeting: Meeting, *, summary: str, description: str, stamp: datetime, sequence: int
 ) -> str:
-    """The iCalendar object (METHOD:REQUEST) inviting the attendees to the meeting."""
+    """The iCalendar object inviting the attendees to the meeting (METHOD:REQUEST), or telling
+    them it is withdrawn (METHOD:CANCEL, STATUS:CANCELLED)."""
     cal = Calendar()
     cal.add("prodid", "-//assignment-lifecycle//lifecycle mail//EN")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("method", "REQUEST")
+    cal.add("method", method_of(meeting))
     event = Event()
     event.add("uid", meeting.uid)
     event.add("dtstamp", stamp.astimezone(UTC))
@@ -136,7 +159,7 @@ def calendar_text(
     event.add("summary", summary)
     if description:
         event.add("description", description)
-    event.add("status", "CONFIRMED")
+    event.add("status", "CANCELLED" if meeting.cancelled else "CONFIRMED")
     event.add("transp", "OPAQUE")
     organizer = vCalAddress(f"mailto:{meeting.organizer.email}")
     organizer.params["CN"] = meeting.organizer.name
@@ -148,6 +171,10 @@ def calendar_text(
     first = meeting.start.date() - timedelta(days=1)
     cal.add_missing_timezones(first_date=first, last_date=first + timedelta(days=3 * 366))
     return cal.to_ical().decode()
+
+
+def method_of(meeting: Meeting) -> str:
+    return "CANCEL" if meeting.cancelled else "REQUEST"
 
 
 def _attendee(person: Person, role: str, organizer: Person) -> vCalAddress:

@@ -144,7 +144,8 @@ def _invitation(m: _Mail) -> dict[str, Any]:
     }
     event = None
     if m.meeting.title is not None:
-        rule = m.input.assignment.team_events[int(m.input.occurrence)].rrule  # meeting_for
+        index = int(m.input.occurrence.rpartition(":")[2])  # as meeting_for read it
+        rule = m.input.assignment.team_events[index].rrule
         event = dict(
             meeting, title=m.meeting.title, recurrence=describe_recurrence(rule, m.language)
         )
@@ -220,4 +221,5 @@ _PARTICULAR: dict[MailKind, Callable[[_Mail], dict[str, Any]]] = {
     MailKind.ALUMNI_INVITATION: _nothing,
     MailKind.ACCESS_OVERDUE: _attention,
     MailKind.REVOCATION_HELD: _attention,
+    MailKind.INVITATION_CANCELLED: _invitation,
 }

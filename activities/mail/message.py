@@ -1,10 +1,10 @@
 """Composing a mail: recipients, meeting, context and template made into one `EmailMessage`.
 
 MIME structure: multipart/alternative (text/plain, text/html); with an invitation, multipart/mixed
-holding that alternative plus text/calendar (method=REQUEST) inside it and the same calendar as an
-`invite.ics` attachment, the layout calendar clients of all sorts understand. The headers: From,
-To, Cc (when any), Reply-To (when any), Subject, Date, Message-ID (see `identity`),
-`Auto-Submitted: auto-generated` and `Content-Language`.
+holding that alternative plus text/calendar (method=REQUEST, or CANCEL for a withdrawn one) inside
+it and the same calendar as an `invite.ics` attachment, the layout calendar clients of all sorts
+understand. The headers: From, To, Cc (when any), Reply-To (when any), Subject, Date, Message-ID
+(see `identity`), `Auto-Submitted: auto-generated` and `Content-Language`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from email.utils import format_datetime, formataddr
 
 from workflows.types import Person, QueueMailInput
 
-from .calendar import Meeting, calendar_text, meeting_for
+from .calendar import Meeting, calendar_text, meeting_for, method_of
 from .config import MailConfig, MailInputError
 from .context import context_for
 from .identity import message_id_for
@@ -73,6 +73,7 @@ def compose(
         message_id=message_id,
         rendered=rendered,
         calendar=calendar,
+        method=method_of(meeting) if meeting is not None else "REQUEST",
         now=now or datetime.now(UTC),
     )
     return ComposedMail(
@@ -117,6 +118,7 @@ def _email(
     message_id: str,
     rendered: Rendered,
     calendar: str | None,
+    method: str,
     now: datetime,
 ) -> EmailMessage:
     msg = EmailMessage()
@@ -133,7 +135,7 @@ def _email(
     msg.set_content(rendered.text)
     msg.add_alternative(rendered.html, subtype="html")
     if calendar is not None:
-        msg.add_alternative(calendar, subtype="calendar", params={"method": "REQUEST"})
+        msg.add_alternative(calendar, subtype="calendar", params={"method": method})
         msg.add_attachment(
             calendar.encode(), maintype="application", subtype="ics", filename="invite.ics"
         )

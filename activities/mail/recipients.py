@@ -9,6 +9,8 @@ else `MailConfig.hr_email` / manager; with no HR address at all, the manager alo
 access_overdue (tool access still open after the end): the HR contact (as for an escalation) /
 the admins (`MailConfig.admin_emails`); revocation_held (the guard holds early ends'
 revocations): the admins / HR; with neither, whoever of them is known, else the manager.
+invitation_cancelled: whoever the invitation went to (the kick-off: freelancer / manager, buddy;
+a team event: freelancer).
 
 Mail to the freelancer or the buddy has `Reply-To` the manager, so an answer reaches a person;
 mail to the manager has `Reply-To` HR when known. Nobody is asked to reply to themselves.
@@ -73,6 +75,10 @@ def recipients_for(input: QueueMailInput, config: MailConfig) -> Recipients:
         r = Recipients(to=[a.freelancer], cc=[a.manager], reply_to=a.manager)
     elif kind == MailKind.WELCOME:
         r = Recipients(to=[a.freelancer], cc=[a.manager, *_some(a.buddy)], reply_to=a.manager)
+    elif kind == MailKind.INVITATION_CANCELLED:  # to whom the invitation went
+        kickoff = input.occurrence == MailKind.WELCOME.value
+        cc = [a.manager, *_some(a.buddy)] if kickoff else []
+        r = Recipients(to=[a.freelancer], cc=cc, reply_to=a.manager)
     elif kind == MailKind.BUDDY_INTRODUCTION:
         r = Recipients(to=_some(a.buddy), cc=[a.freelancer], reply_to=a.manager)
     elif kind == MailKind.RENEWAL_ESCALATION:

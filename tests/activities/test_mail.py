@@ -15,12 +15,12 @@ from icalendar import Calendar
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.mail import MailActivities, MailConfig, parse_smtp_url
+from activities.mail import INVITATIONS, MailActivities, MailConfig, parse_smtp_url
 from core.errors import INVALID_INPUT, PROVIDER_REJECTED
 from core.tokens import read_feedback_token
 from db import feedback
 from db import mail as outbox
-from tests.activities.test_templates import AT, mail_input, realistic_state
+from tests.activities.test_templates import AT, DEFAULT_OCCURRENCE, mail_input, realistic_state
 from tests.peers.smtp import Sink, free_port, smtp_server
 from workflows.types import MailKind, SendMailInput, SendMailResult
 
@@ -42,6 +42,7 @@ FREELANCER, MANAGER, BUDDY, HR = (
 EXPECTED = {
     MailKind.MANAGER_CHECKLIST: ({MANAGER}, set()),
     MailKind.WELCOME: ({FREELANCER}, {MANAGER, BUDDY}),
+    MailKind.INVITATION_CANCELLED: ({FREELANCER}, {MANAGER, BUDDY}),  # the kick-off's
     MailKind.BUDDY_INTRODUCTION: ({BUDDY}, {FREELANCER}),
     MailKind.TEAM_EVENT_INVITATION: ({FREELANCER}, set()),
     MailKind.FIRST_DAY: ({FREELANCER}, {MANAGER}),
@@ -95,7 +96,8 @@ def calendar_of(message: EmailMessage) -> Calendar | None:
         return None
     assert len(parts) == 1
     part = parts[0]
-    assert part.get_param("method") == "REQUEST"
+    method = str(Calendar.from_ical(part.get_content())["METHOD"])
+    assert method in ("REQUEST", "CANCEL") and part.get_param("method") == method
     assert message.get_content_type() == "multipart/mixed"
     alternative = next(p for p in message.iter_parts())
     assert alternative.get_content_type() == "multipart/alternative"
@@ -120,7 +122,9 @@ async def test_every_kind_reaches_its_people(pool: Pool, smtp: Smtp, unique_id: 
     state = realistic_state(unique_id)
     sent: dict[str, SendMailInput] = {}
     for kind in MailKind:
-        occurrences = ["0", "1"] if kind == MailKind.TEAM_EVENT_INVITATION else [""]
+        occurrences = {MailKind.TEAM_EVENT_INVITATION: ["0", "1"]}.get(
+            kind, [DEFAULT_OCCURRENCE.get(kind, "")]
+        )
         for occurrence in occurrences:
             input = mail_input(state, kind, occurrence=occurrence)
             result = await send(acts, input)
@@ -153,10 +157,8 @@ async def test_every_kind_reaches_its_people(pool: Pool, smtp: Smtp, unique_id: 
             assert msg["Reply-To"] == "Lea Janssens <lea@client.example>"
 
         cal = calendar_of(msg)
-        assert (cal is not None) == (
-            input.kind in (MailKind.WELCOME, MailKind.TEAM_EVENT_INVITATION, MailKind.DEVELOPMENT)
-        )
-        if cal is None:
+        assert (cal is not None) == (input.kind in INVITATIONS)
+        if cal is None or input.kind == MailKind.INVITATION_CANCELLED:  # (its own test below)
             continue
         assert str(cal["METHOD"]) == "REQUEST" and cal.get("PRODID")
         assert Calendar.from_ical(rows[message_id]["calendar"]) == cal
@@ -408,3 +410,30 @@ async def test_mark_never_unsends(pool: Pool, unique_id: str) -> None:
     assert row["status"] == "sent" and row["error"] is None
     with pytest.raises(ValueError):
         await outbox.mark(pool, msg.message_id, "lost")
+
+
+async def test_a_withdrawn_invitation_cancels_the_same_event(
+    pool: Pool, smtp: Smtp, unique_id: str
+) -> None:
+    sink, url = smtp
+    acts = activities(pool, url)
+    state = realistic_state(unique_id)
+    for kind, occurrence in ((MailKind.WELCOME, ""), (MailKind.TEAM_EVENT_INVITATION, "1")):
+        invited = await send(acts, mail_input(state, kind, occurrence=occurrence))
+        named = f"{kind}:{occurrence}" if occurrence else str(kind)
+        withdrawn = await send(
+            acts, mail_input(state, MailKind.INVITATION_CANCELLED, occurrence=named, revision=1)
+        )
+        (a,) = sink.by_id(invited.message_id)
+        (b,) = sink.by_id(withdrawn.message_id)
+        cancel = calendar_of(b.message)
+        assert cancel is not None and str(cancel["METHOD"]) == "CANCEL"
+        part = next(p for p in b.message.walk() if p.get_content_type() == "text/calendar")
+        assert part.get_param("method") == "CANCEL"
+        event_a = calendar_of(a.message).walk("VEVENT")[0]  # type: ignore[union-attr]
+        event_b = cancel.walk("VEVENT")[0]
+        assert event_a["UID"] == event_b["UID"]
+        assert str(event_b["STATUS"]) == "CANCELLED"
+        assert (event_a.decoded("SEQUENCE"), event_b.decoded("SEQUENCE")) == (0, 1)
+        assert event_b.decoded("DTSTART") == event_a.decoded("DTSTART")
+        assert set(b.recipients) == set(a.recipients)  # whoever it went to

@@ -87,11 +87,17 @@ def realistic_state(
     )
 
 
+DEFAULT_OCCURRENCE = {
+    MailKind.TEAM_EVENT_INVITATION: "0",
+    MailKind.INVITATION_CANCELLED: "welcome",  # the kick-off's invitation withdrawn
+}
+
+
 def mail_input(state: AssignmentState, kind: MailKind, **changes: object) -> SendMailInput:
     values: dict[str, object] = {
         "kind": kind,
         "term": 1,
-        "occurrence": "0" if kind == MailKind.TEAM_EVENT_INVITATION else "",
+        "occurrence": DEFAULT_OCCURRENCE.get(kind, ""),
         "state": state,
         "at": AT,
         "note": "The project was moved to next year." if "notice" in kind else None,

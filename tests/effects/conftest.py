@@ -80,8 +80,7 @@ class Stack:
             self.today() + timedelta(days=end),
             freelancer={"name": f"Free Lancer {who}", "email": f"{who}@example.org"},
             tools=TOOLS,
-            team_events=[],
-            **overrides,
+            **{"team_events": [], **overrides},
         )
         answer = await self.api.post("/v1/assignments", json=body)
         assert answer.status_code == 201, answer.text
