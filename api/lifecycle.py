@@ -404,7 +404,9 @@ class Lifecycle:
     ) -> AssignmentPublic:
         self.check_tools(body.tools, loc=origin.loc)
         update = body.to_input(origin.actor)
-        return await self.change(assignment_id, AssignmentWorkflow.amend, update, origin)
+        return await self.change(
+            assignment_id, AssignmentWorkflow.amend, update, origin, invalid_field="start_date"
+        )
 
     async def decide_renewal(
         self, assignment_id: str, body: RenewalDecisionCreate, origin: Origin

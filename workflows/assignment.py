@@ -237,6 +237,9 @@ class AssignmentWorkflow(Story):
                     self._state.access or self._access is not None
                 ):
                     await self._sync_access(active=True)
+            if input.start_date is not None and input.start_date != a.start_date:
+                changes.append(f"start {a.start_date} → {input.start_date}")
+                await self._move_start(input.start_date)
             summary = "Amended: " + ("; ".join(changes) if changes else "nothing changed")
             await self._record(self._entry(self._update_key("amended"), summary, input.actor))
             self._changed()
@@ -244,7 +247,7 @@ class AssignmentWorkflow(Story):
 
     @amend.validator
     def _validate_amend(self, input: AmendInput) -> None:
-        rules.check_amend(self._state, input)
+        rules.check_amend(self._state, input, self._today())
 
     @workflow.update
     async def decide_renewal(self, input: DecideRenewalInput) -> AssignmentState:

@@ -74,14 +74,30 @@ def check_cancel(state: AssignmentState, input: CancelInput, today: date) -> Non
         )
 
 
-def check_amend(state: AssignmentState, input: AmendInput) -> None:
+def check_amend(state: AssignmentState, input: AmendInput, today: date) -> None:
     _not_ended(state)
     if state.phase is Phase.OFFBOARDING:
         raise refuse(REFUSED_CONFLICT, "the assignment is being offboarded")
-    if all(v is None for v in (input.role, input.team, input.manager, input.tools)):
-        raise refuse(REFUSED_INVALID, "name at least one of role, team, manager, tools")
+    given = (input.role, input.team, input.manager, input.tools, input.start_date)
+    if all(v is None for v in given):
+        raise refuse(REFUSED_INVALID, "name at least one of role, team, manager, tools, start_date")
+    if input.start_date is not None:
+        _start_can_move(state, input.start_date, today)
     if input.tools is not None and len(set(input.tools)) != len(input.tools):
         raise refuse(REFUSED_INVALID, "tools must not repeat a name")
+
+
+def _start_can_move(state: AssignmentState, start: date, today: date) -> None:
+    """A start moves before it comes, to today or later, within the term's bounds."""
+    if state.phase not in (Phase.SCHEDULED, Phase.ONBOARDING):
+        raise refuse(REFUSED_CONFLICT, "the assignment has started: its start date cannot move")
+    end = state.assignment.end_date
+    if start < today:
+        raise refuse(REFUSED_INVALID, f"start_date must be today ({today}) or later")
+    if start > end:
+        raise refuse(REFUSED_INVALID, f"start_date must not be after end_date ({end})")
+    if (end - start).days > MAX_TERM_DAYS:
+        raise refuse(REFUSED_INVALID, f"a term runs at most {MAX_TERM_DAYS} days: {end} is further")
 
 
 def check_decide_renewal(state: AssignmentState, input: DecideRenewalInput, today: date) -> None:

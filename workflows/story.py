@@ -178,7 +178,11 @@ class Story(Effects):
         if kickoff and s.invited_to_kickoff:
             s.invited_to_kickoff = False
             mails.append(
-                self._mail(MailKind.INVITATION_CANCELLED, occurrence=MailKind.WELCOME, revision=1)
+                self._mail(
+                    MailKind.INVITATION_CANCELLED,
+                    occurrence=MailKind.WELCOME,
+                    revision=s.kickoff_revision + 1,
+                )
             )
         if s.invitations_until is not None:
             s.invitations_until = None  # nothing left to keep up to date
@@ -191,6 +195,21 @@ class Story(Effects):
                 for i in range(len(s.assignment.team_events))
             ]
         return mails
+
+    async def _move_start(self, start: date) -> None:
+        """A start that moves before it comes: the schedule is drawn again (the run loop wakes),
+        and the invitations sent move with it (same UID, a higher SEQUENCE)."""
+        s = self._state
+        s.assignment.start_date = start
+        s.term_start = start
+        if s.invited_to_kickoff:
+            s.kickoff_revision += 1
+            await self._mail(
+                MailKind.START_MOVED, occurrence=start.isoformat(), revision=s.kickoff_revision
+            )
+        if s.invitations_until is not None:  # each series' first occurrence moves
+            s.invitations_revision += 1
+            await asyncio.gather(*self._invitations())
 
     def _invitations_outdated(self) -> bool:
         s = self._state

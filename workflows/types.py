@@ -216,6 +216,7 @@ class AssignmentState(Model):
     invitations_until: date | None = None
     invitations_revision: int = 0
     invited_to_kickoff: bool = False  # the welcome (with the kick-off's invitation) went out
+    kickoff_revision: int = 0  # the kick-off's SEQUENCE: raised each time it moves
     # Tool access, in runs begun with independent effects: what the IdP last confirmed, since when
     # it is to be closed, what fails meanwhile, and what the revocation guard and admins decided.
     access_applied: AccessTarget | None = None
@@ -311,6 +312,7 @@ class AmendInput(Model):
     team: str | None = None
     manager: Person | None = None
     tools: list[str] | None = None
+    start_date: date | None = None  # before the start only
     actor: str = "contracting"
 
 
@@ -392,6 +394,9 @@ class MailKind(StrEnum):
     # METHOD:CANCEL for an invitation sent before (same UID); occurrence names it: `welcome` (the
     # kick-off) or `team_event_invitation:<index>`.
     INVITATION_CANCELLED = "invitation_cancelled"
+    # The start moved before it came: the kick-off's invitation moves with it (same UID, a
+    # higher SEQUENCE); occurrence is the new start date.
+    START_MOVED = "start_moved"
 
 
 class SendMailInput(Model):

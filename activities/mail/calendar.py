@@ -7,6 +7,7 @@ after `input.at`, 14:00 local, 45 minutes. The organizer is the manager, `SEQUEN
 `input.revision`, and the UID (see `identity`) does not depend on the term or the revision, so a
 re-sent or moved invitation updates the same event. invitation_cancelled withdraws one of those
 (`METHOD:CANCEL`, the same UID, a higher SEQUENCE): its occurrence names the invitation.
+start_moved moves the kick-off to the new start date (the same UID, a higher SEQUENCE).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ INVITATIONS = frozenset(
         MailKind.TEAM_EVENT_INVITATION,
         MailKind.DEVELOPMENT,
         MailKind.INVITATION_CANCELLED,
+        MailKind.START_MOVED,
     }
 )
 
@@ -63,6 +65,10 @@ def withdrawn(input: QueueMailInput) -> QueueMailInput:
 
 def meeting_for(input: QueueMailInput, config: MailConfig) -> Meeting | None:
     """The calendar event an invitation carries (or withdraws); None for the other kinds."""
+    if input.kind == MailKind.START_MOVED:  # the kick-off, on the new start date
+        return meeting_for(
+            input.model_copy(update={"kind": MailKind.WELCOME, "occurrence": ""}), config
+        )
     if input.kind == MailKind.INVITATION_CANCELLED:
         meeting = meeting_for(withdrawn(input), config)
         assert meeting is not None

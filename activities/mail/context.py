@@ -222,4 +222,5 @@ _PARTICULAR: dict[MailKind, Callable[[_Mail], dict[str, Any]]] = {
     MailKind.ACCESS_OVERDUE: _attention,
     MailKind.REVOCATION_HELD: _attention,
     MailKind.INVITATION_CANCELLED: _invitation,
+    MailKind.START_MOVED: _invitation,
 }

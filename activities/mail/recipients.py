@@ -1,11 +1,12 @@
 """Who gets what: the to, cc and Reply-To of each kind of mail (the cc never repeats a "to").
 
 manager_checklist, renewal_request, renewal_reminder, offboarding_checklist: manager.
-welcome: freelancer / manager, buddy. buddy_introduction: buddy / freelancer (no buddy: the input
-is refused). team_event_invitation, checkin, exit_feedback, feedback_reminder, alumni_invitation:
-freelancer. first_day, development, renewal_outcome, termination_notice, cancellation_notice:
-freelancer / manager. renewal_escalation: the HR contact of the assignment, else `input.hr_email`,
-else `MailConfig.hr_email` / manager; with no HR address at all, the manager alone.
+welcome, start_moved: freelancer / manager, buddy. buddy_introduction: buddy / freelancer (no
+buddy: the input is refused). team_event_invitation, checkin, exit_feedback, feedback_reminder,
+alumni_invitation: freelancer. first_day, development, renewal_outcome, termination_notice,
+cancellation_notice: freelancer / manager. renewal_escalation: the HR contact of the assignment,
+else `input.hr_email`, else `MailConfig.hr_email` / manager; with no HR address at all, the
+manager alone.
 access_overdue (tool access still open after the end): the HR contact (as for an escalation) /
 the admins (`MailConfig.admin_emails`); revocation_held (the guard holds early ends'
 revocations): the admins / HR; with neither, whoever of them is known, else the manager.
@@ -73,7 +74,7 @@ def recipients_for(input: QueueMailInput, config: MailConfig) -> Recipients:
         r = Recipients(to=[a.freelancer], reply_to=a.manager)
     elif kind in _TO_FREELANCER_CC_MANAGER:
         r = Recipients(to=[a.freelancer], cc=[a.manager], reply_to=a.manager)
-    elif kind == MailKind.WELCOME:
+    elif kind in (MailKind.WELCOME, MailKind.START_MOVED):
         r = Recipients(to=[a.freelancer], cc=[a.manager, *_some(a.buddy)], reply_to=a.manager)
     elif kind == MailKind.INVITATION_CANCELLED:  # to whom the invitation went
         kickoff = input.occurrence == MailKind.WELCOME.value

@@ -233,12 +233,13 @@ class ImportBatch(Input):
 
 
 class AmendmentCreate(Input):
-    """A move within the client: at least one of the fields."""
+    """A move within the client, or a start that moves before it comes: at least one of the
+    fields."""
 
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra=_at_least_one_of(
-            role="string", team="string", manager="object", tools="array"
+            role="string", team="string", manager="object", tools="array", start_date="string"
         ),
     )
 
@@ -246,11 +247,13 @@ class AmendmentCreate(Input):
     team: Name | None = None
     manager: PersonIn | None = None
     tools: Annotated[list[ToolName], Field(max_length=50)] | None = None
+    start_date: IsoDate | None = None
 
     @model_validator(mode="after")
     def _something(self) -> AmendmentCreate:
-        if all(v is None for v in (self.role, self.team, self.manager, self.tools)):
-            raise ValueError("name at least one of role, team, manager, tools")
+        given = (self.role, self.team, self.manager, self.tools, self.start_date)
+        if all(v is None for v in given):
+            raise ValueError("name at least one of role, team, manager, tools, start_date")
         return self
 
     @field_validator("tools")
@@ -266,6 +269,7 @@ class AmendmentCreate(Input):
             team=self.team,
             manager=self.manager.to_person() if self.manager else None,
             tools=list(self.tools) if self.tools is not None else None,
+            start_date=self.start_date,
             actor=actor,
         )
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import getaddresses
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -43,6 +44,7 @@ EXPECTED = {
     MailKind.MANAGER_CHECKLIST: ({MANAGER}, set()),
     MailKind.WELCOME: ({FREELANCER}, {MANAGER, BUDDY}),
     MailKind.INVITATION_CANCELLED: ({FREELANCER}, {MANAGER, BUDDY}),  # the kick-off's
+    MailKind.START_MOVED: ({FREELANCER}, {MANAGER, BUDDY}),
     MailKind.BUDDY_INTRODUCTION: ({BUDDY}, {FREELANCER}),
     MailKind.TEAM_EVENT_INVITATION: ({FREELANCER}, set()),
     MailKind.FIRST_DAY: ({FREELANCER}, {MANAGER}),
@@ -112,6 +114,17 @@ def calendar_of(message: EmailMessage) -> Calendar | None:
     return Calendar.from_ical(part.get_content())
 
 
+def delivered_events(
+    sink: Sink, first: SendMailResult, second: SendMailResult
+) -> tuple[Any, Any, Any, Any]:
+    """(the first delivery, the second, the first's VEVENT, the second's) at the SMTP server."""
+    (a,) = sink.by_id(first.message_id)
+    (b,) = sink.by_id(second.message_id)
+    event_a = calendar_of(a.message).walk("VEVENT")[0]  # type: ignore[union-attr]
+    event_b = calendar_of(b.message).walk("VEVENT")[0]  # type: ignore[union-attr]
+    return a, b, event_a, event_b
+
+
 def addresses(message: EmailMessage, header: str) -> set[str]:
     return {a for _, a in getaddresses(message.get_all(header, []))}
 
@@ -158,8 +171,8 @@ async def test_every_kind_reaches_its_people(pool: Pool, smtp: Smtp, unique_id: 
 
         cal = calendar_of(msg)
         assert (cal is not None) == (input.kind in INVITATIONS)
-        if cal is None or input.kind == MailKind.INVITATION_CANCELLED:  # (its own test below)
-            continue
+        if cal is None or input.kind in (MailKind.INVITATION_CANCELLED, MailKind.START_MOVED):
+            continue  # (their own tests below)
         assert str(cal["METHOD"]) == "REQUEST" and cal.get("PRODID")
         assert Calendar.from_ical(rows[message_id]["calendar"]) == cal
         (event,) = cal.walk("VEVENT")
@@ -253,10 +266,7 @@ async def test_a_moved_meeting_is_a_new_message_for_the_same_event(
     )
     assert moved.message_id == f"<development.2027-04-05.t1.r1.{unique_id}@client.example>"
     assert moved.message_id != first.message_id
-    (a,) = sink.by_id(first.message_id)
-    (b,) = sink.by_id(moved.message_id)
-    event_a = calendar_of(a.message).walk("VEVENT")[0]  # type: ignore[union-attr]
-    event_b = calendar_of(b.message).walk("VEVENT")[0]  # type: ignore[union-attr]
+    _, _, event_a, event_b = delivered_events(sink, first, moved)
     assert event_a["UID"] == event_b["UID"] == f"development.2027-04-05.{unique_id}@client.example"
     assert (event_a.decoded("SEQUENCE"), event_b.decoded("SEQUENCE")) == (0, 1)
     assert event_b.decoded("DTSTART") == event_a.decoded("DTSTART") + timedelta(days=2)
@@ -437,3 +447,28 @@ async def test_a_withdrawn_invitation_cancels_the_same_event(
         assert (event_a.decoded("SEQUENCE"), event_b.decoded("SEQUENCE")) == (0, 1)
         assert event_b.decoded("DTSTART") == event_a.decoded("DTSTART")
         assert set(b.recipients) == set(a.recipients)  # whoever it went to
+
+
+async def test_a_moved_start_moves_the_kickoff_in_the_calendar(
+    pool: Pool, smtp: Smtp, unique_id: str
+) -> None:
+    sink, url = smtp
+    acts = activities(pool, url)
+    state = realistic_state(unique_id)
+    invited = await send(acts, mail_input(state, MailKind.WELCOME))
+    later = state.model_copy(deep=True)
+    later.assignment.start_date += timedelta(days=7)
+    moved = await send(
+        acts,
+        mail_input(
+            later, MailKind.START_MOVED, occurrence=later.assignment.start_date.isoformat(),
+            revision=2,
+        ),
+    )  # fmt: skip
+    a, b, event_a, event_b = delivered_events(sink, invited, moved)
+    assert event_a["UID"] == event_b["UID"]
+    assert (event_a.decoded("SEQUENCE"), event_b.decoded("SEQUENCE")) == (0, 2)
+    assert event_b.decoded("DTSTART") == event_a.decoded("DTSTART") + timedelta(days=7)
+    assert set(b.recipients) == set(a.recipients)
+    text = b.message.get_body(("plain",)).get_content()
+    assert "11 januari" in text  # the new first day, in the freelancer's language (nl)

@@ -90,6 +90,7 @@ def realistic_state(
 DEFAULT_OCCURRENCE = {
     MailKind.TEAM_EVENT_INVITATION: "0",
     MailKind.INVITATION_CANCELLED: "welcome",  # the kick-off's invitation withdrawn
+    MailKind.START_MOVED: "2027-01-11",  # the new start date
 }
 
 

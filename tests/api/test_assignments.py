@@ -530,6 +530,51 @@ async def test_amendment_changes_the_team_and_checks_the_tools(http, auth, uniqu
     assert_problem(await http.post(url, json={}, headers=auth("contracting")), 422)
 
 
+async def test_amendment_moves_the_start_before_it_comes(http, auth, unique_id):
+    body = create_body(unique_id)
+    await create(http, auth, body)
+    url = f"/v1/assignments/{unique_id}/amendments"
+    start = datetime.fromisoformat(body["start_date"]).date()
+
+    later = (start + timedelta(days=14)).isoformat()
+    moved = await http.post(url, json={"start_date": later}, headers=auth("contracting"))
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["start_date"] == later
+    read = await http.get(f"/v1/assignments/{unique_id}", headers=auth("viewer"))
+    assert read.json()["start_date"] == later
+
+    past = (DEPLOYMENT.today() - timedelta(days=1)).isoformat()
+    problem = assert_problem(
+        await http.post(url, json={"start_date": past}, headers=auth("contracting")), 422
+    )
+    assert problem["errors"][0]["field"] == "start_date"
+    assert "today" in problem["errors"][0]["message"]
+
+
+async def test_a_started_assignment_keeps_its_start(http, auth, unique_id):
+    today = DEPLOYMENT.today()
+    body = create_body(
+        unique_id,
+        start_date=(today - timedelta(days=10)).isoformat(),
+        end_date=(today + timedelta(days=60)).isoformat(),
+    )
+    await create(http, auth, body)
+    url = f"/v1/assignments/{unique_id}/amendments"
+    await eventually(
+        lambda: _phase_is(http, auth, unique_id, "active"),
+    )
+    problem = assert_problem(
+        await http.post(url, json={"start_date": today.isoformat()}, headers=auth("contracting")),
+        409,
+    )
+    assert "has started" in problem["detail"]
+
+
+async def _phase_is(http, auth, assignment_id, phase):  # type: ignore[no-untyped-def]
+    found = await http.get(f"/v1/assignments/{assignment_id}", headers=auth("viewer"))
+    return found.json()["phase"] == phase
+
+
 async def test_renewal_decision_without_a_pending_one_is_409(http, auth, unique_id):
     body = create_body(unique_id)
     await create(http, auth, body)
