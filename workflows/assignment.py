@@ -32,7 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from core.clock import Clock
     from workflows import rules
     from workflows.lanes import AccessLane, LedgerLane
-    from workflows.story import CALENDAR_CANCEL, Story
+    from workflows.story import BACK_FROM_OFFBOARDING, CALENDAR_CANCEL, Story
     from workflows.types import (
         CLOSED_PHASES,
         AccessActionInput,
@@ -127,7 +127,11 @@ class AssignmentWorkflow(Story):
             summary = f"Contract extended from {old_end} to {input.new_end_date}"
             if input.reason:
                 summary += f" ({input.reason})"
-            if s.phase in (Phase.ACTIVE, Phase.RENEWAL_REVIEW):
+            back = s.phase is Phase.OFFBOARDING and workflow.patched(BACK_FROM_OFFBOARDING)
+            if back:
+                restored = await self._back_from_offboarding()
+                summary += ": back from offboarding" + (", access restored" if restored else "")
+            if back or s.phase in (Phase.ACTIVE, Phase.RENEWAL_REVIEW):
                 self._start_next_term(old_end)
                 await self._mail(
                     MailKind.RENEWAL_OUTCOME,

@@ -45,6 +45,9 @@ WAKE_TO_COMPLETE = "wake-to-complete"
 # The patch of runs that withdraw the invitations they sent (METHOD:CANCEL, same UID) when the
 # assignment is cancelled or ends early.
 CALENDAR_CANCEL = "calendar-cancel"
+# The patch of runs in which an extension during offboarding brings the assignment back to work
+# (a new term, access restored); before it, the assignment stayed in offboarding for the new term.
+BACK_FROM_OFFBOARDING = "back-from-offboarding"
 
 
 class Story(Effects):
@@ -405,6 +408,24 @@ class Story(Effects):
 
     def _changed(self) -> None:
         self._version += 1
+
+    async def _back_from_offboarding(self) -> bool:
+        """An extension during offboarding: the leaving is called off. The offboarding tasks
+        still open go, the feedback asked for belongs to the next leaving, and access that was
+        closed (or is closing) opens again. True when access is restored."""
+        s = self._state
+        s.tasks = [t for t in s.tasks if t.phase != "offboarding" or t.done]
+        s.feedback_received_at = None
+        if self._access is not None:  # the lane: closing once asked to
+            closing = s.access_closing_since is not None
+        else:
+            closing = not any(x.status is AccessStatus.GRANTED for x in s.access)
+        s.access_closing_since, s.access_kept_by = None, None
+        s.access_overdue_told, s.access_failure = False, None
+        s.phase = Phase.ACTIVE  # (before the sync: access follows the phase)
+        if closing:
+            await self._sync_access(active=True)
+        return closing
 
     def _start_next_term(self, old_end: date) -> None:
         s = self._state

@@ -1,6 +1,7 @@
 """A start that moves before it comes (an amendment's `start_date`): the schedule is drawn again,
 and once the freelancer is invited the kick-off and the team's events move in their calendar
-(the same UID, a higher SEQUENCE). Once the assignment has started, its start stays.
+(the same UID, a higher SEQUENCE). Once the assignment has started, its start stays. An
+extension signed during offboarding, even after the access closed, brings the freelancer back.
 
 The deployment clock shows a Wednesday at 10:00 in Brussels; every date is relative to it.
 """
@@ -11,9 +12,9 @@ from datetime import date, datetime, timedelta
 
 from tests.clock import BRUSSELS
 from tests.workflows.conftest import Lifecycle, make_assignment
-from tests.workflows.test_assignment import refused
+from tests.workflows.test_assignment import refused, skip_until
 from workflows.assignment import AssignmentWorkflow
-from workflows.types import REFUSED_CONFLICT, REFUSED_INVALID, AmendInput
+from workflows.types import REFUSED_CONFLICT, REFUSED_INVALID, AmendInput, ExtendInput
 
 NOW = datetime(2027, 3, 10, 10, 0, tzinfo=BRUSSELS)
 TODAY = NOW.date()
@@ -48,8 +49,11 @@ async def test_a_start_moved_twice_before_it_comes(lifecycle: Lifecycle, unique_
     assert state.phase == "onboarding" and state.kickoff_revision == 1
     mails = await lifecycle.eventually(
         lambda: lifecycle.mails(unique_id),
-        lambda found: any(m["kind"] == "start_moved" for m in found),
-        "the kick-off moved",
+        lambda found: (
+            [m["kind"] for m in found].count("start_moved") == 1
+            and [m["kind"] for m in found].count("team_event_invitation") == 2
+        ),
+        "the kick-off and the team's events moved",
     )
     moved = next(m for m in mails if m["kind"] == "start_moved")
     assert "SEQUENCE:1" in moved["calendar"]
@@ -66,6 +70,7 @@ async def test_a_start_moved_twice_before_it_comes(lifecycle: Lifecycle, unique_
         REFUSED_CONFLICT,
         "the assignment has started",
     )
+    await lifecycle.save_history(handle, "start-moved")
 
 
 async def test_a_start_moves_only_within_its_term(lifecycle: Lifecycle, unique_id: str) -> None:
@@ -83,3 +88,41 @@ async def test_a_start_moves_only_within_its_term(lifecycle: Lifecycle, unique_i
         )
     state = await lifecycle.state(handle)
     assert state.assignment.start_date == day(20)  # nothing changed, and it carries on
+
+
+async def test_an_extension_during_offboarding_brings_the_freelancer_back(
+    lifecycle: Lifecycle, unique_id: str
+) -> None:
+    """Signed after access closed: back to work in a new term, the account opened again."""
+    await lifecycle.clock_shows(NOW)
+    handle = await lifecycle.start(make_assignment(unique_id, day(-60), day(3), team_events=[]))
+    await lifecycle.phase(handle, "renewal_review")  # the end is near: nobody decides
+    await skip_until(lifecycle, handle, "revoke_access")
+    state = await lifecycle.eventually(
+        lambda: lifecycle.state(handle),
+        lambda s: s.phase == "offboarding" and {a.status for a in s.access} == {"revoked"},
+        "the access closed after the last day",
+    )
+    assert any(t.phase == "offboarding" and not t.done for t in state.tasks)
+
+    new_end = day(60)
+    state = await handle.execute_update(
+        AssignmentWorkflow.extend, ExtendInput(new_end_date=new_end, reason="phase 2 signed late")
+    )
+    assert (state.phase, state.term, state.term_start) == ("active", 2, day(4))
+    assert not any(t.phase == "offboarding" and not t.done for t in state.tasks)
+    await lifecycle.eventually(
+        lambda: lifecycle.ledger(unique_id),
+        lambda found: set(found.values()) == {"granted"},
+        "access restored",
+    )
+    entries = [e["summary"] for e in await lifecycle.timeline(unique_id)]
+    assert any("back from offboarding, access restored" in e for e in entries), entries
+    assert "renewal_outcome" in await lifecycle.mail_kinds(unique_id)
+
+    # The new term runs to its own end: offboarding again, at the new end.
+    state = await lifecycle.state(handle)
+    offboarding = next(t for t in state.planned if t.kind == "offboarding")
+    assert offboarding.at.astimezone(BRUSSELS).date() <= new_end
+    assert offboarding.at.astimezone(BRUSSELS).date() > day(30)
+    await lifecycle.save_history(handle, "back-from-offboarding")  # term 1, to the extension

@@ -41,7 +41,8 @@ def test_an_ended_assignment_takes_no_change() -> None:
     for phase in (Phase.COMPLETED, Phase.CANCELLED):
         extend = ExtendInput(new_end_date=END + timedelta(days=30))
         refused("Conflict", "has ended", rules.check_extend, state(phase), extend, TODAY)
-        refused("Conflict", "has ended", rules.check_amend, state(phase), AmendInput(role="x"))
+        refused("Conflict", "has ended", rules.check_amend, state(phase), AmendInput(role="x"),
+                TODAY)  # fmt: skip
 
 
 def test_an_extension_goes_beyond_the_end_and_not_too_far() -> None:
@@ -83,7 +84,19 @@ def test_a_renewal_decision_needs_a_pending_decision_and_a_later_end() -> None:
 
 
 def test_an_amendment_names_something_and_not_during_offboarding() -> None:
-    refused("Invalid", "at least one", rules.check_amend, state(), AmendInput())
-    refused("Invalid", "repeat", rules.check_amend, state(), AmendInput(tools=["chat", "chat"]))
+    refused("Invalid", "at least one", rules.check_amend, state(), AmendInput(), TODAY)
+    refused("Invalid", "repeat", rules.check_amend, state(), AmendInput(tools=["chat", "chat"]),
+            TODAY)  # fmt: skip
     refused("Conflict", "offboarded", rules.check_amend, state(Phase.OFFBOARDING),
-            AmendInput(role="x"))  # fmt: skip
+            AmendInput(role="x"), TODAY)  # fmt: skip
+
+
+def test_a_start_moves_before_it_comes_within_the_term() -> None:
+    scheduled = state(Phase.SCHEDULED)
+    rules.check_amend(scheduled, AmendInput(start_date=TODAY), TODAY)
+    refused("Conflict", "has started", rules.check_amend, state(Phase.ACTIVE),
+            AmendInput(start_date=TODAY + timedelta(days=1)), TODAY)  # fmt: skip
+    refused("Invalid", "today", rules.check_amend, scheduled,
+            AmendInput(start_date=TODAY - timedelta(days=1)), TODAY)  # fmt: skip
+    refused("Invalid", "after end_date", rules.check_amend, scheduled,
+            AmendInput(start_date=END + timedelta(days=1)), TODAY)  # fmt: skip
