@@ -32,7 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from core.clock import Clock
     from workflows import rules
     from workflows.lanes import AccessLane, LedgerLane
-    from workflows.story import BACK_FROM_OFFBOARDING, CALENDAR_CANCEL, Story
+    from workflows.story import BACK_FROM_OFFBOARDING, CALENDAR_CANCEL, TEAM_EVENTS_FOLLOW, Story
     from workflows.types import (
         CLOSED_PHASES,
         AccessActionInput,
@@ -227,7 +227,8 @@ class AssignmentWorkflow(Story):
             if input.role is not None and input.role != a.role:
                 changes.append(f"role {a.role} → {input.role}")
                 a.role = input.role
-            if input.team is not None and input.team != a.team:
+            team_moved = input.team is not None and input.team != a.team
+            if input.team is not None and team_moved:
                 changes.append(f"team {a.team} → {input.team}")
                 a.team = input.team
             if input.manager is not None and input.manager != a.manager:
@@ -241,6 +242,14 @@ class AssignmentWorkflow(Story):
                     self._state.access or self._access is not None
                 ):
                     await self._sync_access(active=True)
+            events = input.team_events
+            events_changed = events is not None and events != a.team_events
+            if events is not None and events_changed:
+                changes.append(f"team events: {len(events)}")
+            if (team_moved or events_changed) and workflow.patched(TEAM_EVENTS_FOLLOW):
+                await self._retell_team_events(
+                    a.team_events if events is None else events, team_moved=team_moved
+                )
             if input.start_date is not None and input.start_date != a.start_date:
                 changes.append(f"start {a.start_date} → {input.start_date}")
                 await self._move_start(input.start_date)

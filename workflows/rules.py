@@ -78,13 +78,23 @@ def check_amend(state: AssignmentState, input: AmendInput, today: date) -> None:
     _not_ended(state)
     if state.phase is Phase.OFFBOARDING:
         raise refuse(REFUSED_CONFLICT, "the assignment is being offboarded")
-    given = (input.role, input.team, input.manager, input.tools, input.start_date)
+    given = (
+        input.role,
+        input.team,
+        input.manager,
+        input.tools,
+        input.start_date,
+        input.team_events,
+    )
     if all(v is None for v in given):
-        raise refuse(REFUSED_INVALID, "name at least one of role, team, manager, tools, start_date")
+        raise refuse(REFUSED_INVALID, f"name at least one of {AMENDABLE}")
     if input.start_date is not None:
         _start_can_move(state, input.start_date, today)
     if input.tools is not None and len(set(input.tools)) != len(input.tools):
         raise refuse(REFUSED_INVALID, "tools must not repeat a name")
+
+
+AMENDABLE = "role, team, manager, tools, start_date, team_events"
 
 
 def _start_can_move(state: AssignmentState, start: date, today: date) -> None:

@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         Policy,
         Step,
         StepKind,
+        TeamEvent,
         TimelineEntry,
     )
 
@@ -48,6 +49,10 @@ CALENDAR_CANCEL = "calendar-cancel"
 # The patch of runs in which an extension during offboarding brings the assignment back to work
 # (a new term, access restored); before it, the assignment stayed in offboarding for the new term.
 BACK_FROM_OFFBOARDING = "back-from-offboarding"
+# The patch of runs in which a team or team-events amendment updates the freelancer's invitations.
+TEAM_EVENTS_FOLLOW = "team-events-follow"
+# The phases in which the freelancer has the team's events in their calendar (sent at onboarding).
+INVITED_PHASES = frozenset({Phase.ONBOARDING, Phase.ACTIVE, Phase.RENEWAL_REVIEW})
 
 
 class Story(Effects):
@@ -214,10 +219,46 @@ class Story(Effects):
             s.invitations_revision += 1
             await asyncio.gather(*self._invitations())
 
+    async def _retell_team_events(self, events: list[TeamEvent], *, team_moved: bool) -> None:
+        """The team's events after an amendment (the same list under a new team, or a new list):
+        once invited, each series that went and is no longer there is withdrawn, and each one
+        that changed (or is new) is sent again, with a higher SEQUENCE. Before the onboarding,
+        the new list is simply the one the onboarding sends."""
+        s = self._state
+        old = list(s.assignment.team_events)
+        if s.phase not in INVITED_PHASES:
+            s.assignment.team_events = list(events)
+            return
+        s.invitations_revision += 1
+        if s.invitations_until is not None:  # (the mails carry the events they withdraw)
+            await asyncio.gather(
+                *(
+                    self._mail(
+                        MailKind.INVITATION_CANCELLED,
+                        occurrence=f"{MailKind.TEAM_EVENT_INVITATION}:{i}",
+                        revision=s.invitations_revision,
+                    )
+                    for i in range(len(events), len(old))
+                )
+            )
+        s.assignment.team_events = list(events)
+        s.invitations_until = s.assignment.end_date if events else None
+        await asyncio.gather(
+            *(
+                self._mail(
+                    MailKind.TEAM_EVENT_INVITATION,
+                    occurrence=str(i),
+                    revision=s.invitations_revision,
+                )
+                for i, event in enumerate(events)
+                if team_moved or i >= len(old) or event != old[i]
+            )
+        )
+
     def _invitations_outdated(self) -> bool:
         s = self._state
         return (
-            s.phase in (Phase.ONBOARDING, Phase.ACTIVE, Phase.RENEWAL_REVIEW)
+            s.phase in INVITED_PHASES
             and s.invitations_until is not None
             and s.invitations_until != s.assignment.end_date
         )

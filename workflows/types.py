@@ -313,6 +313,7 @@ class AmendInput(Model):
     manager: Person | None = None
     tools: list[str] | None = None
     start_date: date | None = None  # before the start only
+    team_events: list[TeamEvent] | None = None  # replaces the list; [] removes them all
     actor: str = "contracting"
 
 

@@ -33,6 +33,7 @@ from api.schemas.fields import (
     timezones,
     whole_number,
 )
+from workflows.rules import AMENDABLE
 from workflows.types import (
     MAX_TERM_DAYS,
     AmendInput,
@@ -233,13 +234,18 @@ class ImportBatch(Input):
 
 
 class AmendmentCreate(Input):
-    """A move within the client, or a start that moves before it comes: at least one of the
-    fields."""
+    """A move within the client, the team's events replaced (the freelancer's invitations follow),
+    or a start that moves before it comes: at least one of the fields."""
 
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra=_at_least_one_of(
-            role="string", team="string", manager="object", tools="array", start_date="string"
+            role="string",
+            team="string",
+            manager="object",
+            tools="array",
+            start_date="string",
+            team_events="array",
         ),
     )
 
@@ -248,12 +254,13 @@ class AmendmentCreate(Input):
     manager: PersonIn | None = None
     tools: Annotated[list[ToolName], Field(max_length=50)] | None = None
     start_date: IsoDate | None = None
+    team_events: Annotated[list[TeamEventIn], Field(max_length=20)] | None = None
 
     @model_validator(mode="after")
     def _something(self) -> AmendmentCreate:
-        given = (self.role, self.team, self.manager, self.tools, self.start_date)
+        given = (self.role, self.team, self.manager, self.tools, self.start_date, self.team_events)
         if all(v is None for v in given):
-            raise ValueError("name at least one of role, team, manager, tools, start_date")
+            raise ValueError(f"name at least one of {AMENDABLE}")
         return self
 
     @field_validator("tools")
@@ -270,6 +277,9 @@ class AmendmentCreate(Input):
             manager=self.manager.to_person() if self.manager else None,
             tools=list(self.tools) if self.tools is not None else None,
             start_date=self.start_date,
+            team_events=(
+                None if self.team_events is None else [e.to_team_event() for e in self.team_events]
+            ),
             actor=actor,
         )
 

@@ -530,6 +530,26 @@ async def test_amendment_changes_the_team_and_checks_the_tools(http, auth, uniqu
     assert_problem(await http.post(url, json={}, headers=auth("contracting")), 422)
 
 
+async def test_amendment_replaces_the_teams_events(http, auth, unique_id):
+    await create(http, auth, create_body(unique_id))
+    url = f"/v1/assignments/{unique_id}/amendments"
+    retro = {"title": "Retrospective", "rrule": "FREQ=WEEKLY;INTERVAL=2;BYDAY=TH",
+             "start_time": "16:00", "duration_minutes": 60}  # fmt: skip
+    replaced = await http.post(url, json={"team_events": [retro]}, headers=auth("contracting"))
+    assert replaced.status_code == 200, replaced.text
+    assert [e["title"] for e in replaced.json()["team_events"]] == ["Retrospective"]
+    emptied = await http.post(url, json={"team_events": []}, headers=auth("contracting"))
+    assert emptied.status_code == 200, emptied.text
+    assert emptied.json()["team_events"] == []
+
+    bad = {**retro, "rrule": "EVERY SO OFTEN"}
+    problem = assert_problem(
+        await http.post(url, json={"team_events": [bad]}, headers=auth("contracting")), 422
+    )
+    assert problem["errors"][0]["field"].startswith("team_events")
+    assert "RRULE" in problem["errors"][0]["message"]
+
+
 async def test_amendment_moves_the_start_before_it_comes(http, auth, unique_id):
     body = create_body(unique_id)
     await create(http, auth, body)

@@ -1,7 +1,7 @@
 """Calendars that stay true, as the freelancer's mail client sees them at the SMTP server: a
 cancellation withdraws the kick-off and the team's events (METHOD:CANCEL, the same UID, a higher
 SEQUENCE); an early end withdraws the team's events on the last day, not the kick-off that took
-place."""
+place. An amendment of the team's events updates or withdraws their series."""
 
 from __future__ import annotations
 
@@ -78,3 +78,28 @@ async def test_an_early_end_withdraws_the_teams_events_on_the_last_day(stack: St
     assert event["UID"] == event_of(demo)[1]["UID"]
     assert (await stack.assignment(assignment_id))["phase"] == "offboarding"
     assert stack.today() >= last_day
+
+
+async def test_the_teams_events_follow_an_amendment(stack: Stack) -> None:
+    assignment_id = await stack.create("CAL-TEAM", start=-20, end=80, team_events=[DEMO])
+    (demo,) = await mails_of(stack, "team_event_invitation", assignment_id, 1)
+    url = f"/v1/assignments/{assignment_id}/amendments"
+    retro = {"title": "Retrospective", "rrule": "FREQ=WEEKLY;INTERVAL=2;BYDAY=TH",
+             "start_time": "16:00", "duration_minutes": 60}  # fmt: skip
+
+    # The demo becomes a retrospective: the same event in the calendar, updated.
+    answer = await stack.api.post(url, json={"team_events": [retro]})
+    assert answer.status_code == 200, answer.text
+    _, retold = await mails_of(stack, "team_event_invitation", assignment_id, 2)
+    method, event = event_of(retold)
+    assert method == "REQUEST" and str(event["SUMMARY"]) == "Retrospective"
+    assert event["UID"] == event_of(demo)[1]["UID"]
+    assert event.decoded("SEQUENCE") > event_of(demo)[1].decoded("SEQUENCE")
+
+    # No team events any more: the series is withdrawn from the calendar.
+    answer = await stack.api.post(url, json={"team_events": []})
+    assert answer.status_code == 200, answer.text
+    (withdrawn,) = await mails_of(stack, "invitation_cancelled", assignment_id, 1)
+    method, event = event_of(withdrawn)
+    assert method == "CANCEL" and event["UID"] == event_of(demo)[1]["UID"]
+    assert event.decoded("SEQUENCE") > event_of(retold)[1].decoded("SEQUENCE")
