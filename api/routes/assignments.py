@@ -242,8 +242,14 @@ async def cancel(
 
 @router.post(
     "/{assignment_id}/amendments",
-    summary="A move within the client: role, team, manager or tools",
-    description=problems.beyond_schema(_RESERVED_DOMAIN),
+    summary="A move within the client, the team's events, or a start that has not come",
+    description=problems.beyond_schema(
+        ("start_date must be today", "a start moves to the deployment's today or later"),
+        ("start_date must not be after end_date", "`start_date` is compared with the end"),
+        ("a term runs at most", f"the end is at most {MAX_TERM_DAYS} days after `start_date`"),
+        ("not a valid RFC 5545 RRULE", "a team event's `rrule` is read by an RFC 5545 parser"),
+        _RESERVED_DOMAIN,
+    ),
     responses=_CHANGE,
 )
 async def amend(
