@@ -69,6 +69,7 @@ from workflows.types import (
     ClockSpec,
     DecideHoldInput,
     Imported,
+    Policy,
     SubmitFeedbackInput,
     TimelineEntry,
     workflow_id_for,
@@ -98,7 +99,7 @@ def request_hash(body: AssignmentCreate) -> str:
     """The hash of the validated body in canonical JSON: the same assignment, the same hash
     (key order, white space and omitted defaults make no difference; an import row of term 1
     is the create body it holds)."""
-    data = body.identity() if isinstance(body, AssignmentImport) else body.model_dump(mode="json")
+    data = body.identity()
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -162,13 +163,23 @@ class Lifecycle:
 
     # ------------------------------------------------------------------------- create
 
+    def _assignment_of(self, body: AssignmentCreate) -> Assignment:
+        """The body's assignment, its tools from the catalogue and its policy chosen (the one it
+        names, else its team's, else `standard`): 422 for an unknown tool or policy."""
+        self.check_tools(body.tools)
+        assignment = body.to_assignment()
+        try:
+            assignment.policy = self.settings.policy_book.choose(body.policy, body.team)
+        except KeyError as exc:
+            raise invalid("policy", str(exc.args[0])) from None
+        return assignment
+
     async def create(self, body: AssignmentCreate, actor: str) -> tuple[bool, AssignmentPublic]:
         """Creates the assignment and starts its lifecycle: (True, it) the first time; (False,
         it) for a repeat of the same body; 409 for the same id with another body. An
         `AssignmentImport` is an assignment that already runs: it starts at the phase its dates
         put it in (422 when it is over already: nothing is left to run)."""
-        self.check_tools(body.tools)
-        assignment = body.to_assignment()
+        assignment = self._assignment_of(body)
         digest = request_hash(body)
         state, entry, imported = self._first_state(body, assignment, self.clock.now())
         async with self.pool.acquire() as conn, conn.transaction():
@@ -210,10 +221,13 @@ class Lifecycle:
         """The state and first entry the create writes: signed now, or imported (422 when it
         is over already: its offboarding is behind it, nothing is left to run)."""
         if not isinstance(body, AssignmentImport):
-            state = signing.signed_state(assignment, self.settings.policy, now)
-            return state, signing.signed_entry(assignment, now), None
+            state = signing.signed_state(assignment, self._policy_of(assignment), now)
+            state.policy_version = self.settings.policy_book.version(assignment.policy)
+            return state, signing.signed_entry(state, now), None
         imported = Imported(term=body.term)
-        state, arrived = signing.imported_state(assignment, body.term, self.settings.policy, now)
+        rules = self._policy_of(assignment)
+        state, arrived = signing.imported_state(assignment, body.term, rules, now)
+        state.policy_version = self.settings.policy_book.version(assignment.policy)
         if arrived.over:
             raise invalid(
                 "end_date",
@@ -221,6 +235,9 @@ class Lifecycle:
                 " nothing is left to run",
             )
         return state, signing.imported_entry(state, now), imported
+
+    def _policy_of(self, assignment: Assignment) -> Policy:
+        return self.settings.policy_book[assignment.policy]
 
     async def _start(
         self, assignment_id: str, state: AssignmentState, imported: Imported | None = None
@@ -233,7 +250,8 @@ class Lifecycle:
                     clock=ClockSpec(
                         anchor=self.clock.anchor, speed=self.clock.speed, start=self.clock.start
                     ),
-                    policy=self.settings.policy,
+                    policy=self._policy_of(state.assignment),
+                    policy_version=state.policy_version,
                     imported=imported,
                 ),
                 id=workflow_id_for(assignment_id),
@@ -291,8 +309,7 @@ class Lifecycle:
 
     async def _preview(self, body: AssignmentImport) -> ImportResult:
         """What `create` would answer, without writing anything."""
-        self.check_tools(body.tools)
-        assignment = body.to_assignment()
+        assignment = self._assignment_of(body)
         row = await assignments.get(self.pool, assignment.assignment_id)
         if row is not None:
             if row["request_hash"] != request_hash(body):

@@ -25,7 +25,8 @@ from api.auth import KeyStore
 from api.lifecycle import Lifecycle
 from api.metrics import Metrics
 from api.middleware import MAX_BODY, RequestMiddleware
-from api.routes import assignments, attention, clock, events, feedback, health
+from api.policies import tell_at_start
+from api.routes import assignments, attention, clock, events, feedback, health, policies
 from api.schemas import timezones
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
@@ -87,13 +88,19 @@ def create_app(
             app.state.keys = KeyStore(db)
             app.state.lifecycle = Lifecycle(db, client, settings, the_clock)
             janitor = asyncio.create_task(_janitor(db), name="api-janitor")
+            # A changed policy reaches the running assignments that follow it (in the
+            # background: the API answers meanwhile).
+            told = asyncio.create_task(
+                tell_at_start(db, client, settings.policy_book), name="api-policies"
+            )
             try:
                 log.info("api ready", task_queue=settings.task_queue, clock=the_clock.describe())
                 yield
             finally:
-                janitor.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await janitor
+                for task in (janitor, told):
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
 
     app = FastAPI(
         title="Assignment lifecycle engine",
@@ -106,7 +113,7 @@ def create_app(
     app.state.event_locks = events.KeyedLocks()
     problems.install(app)
     app.add_middleware(RequestMiddleware, metrics=app.state.metrics, max_body=MAX_BODY)
-    for module in (assignments, attention, events, clock, health, feedback):
+    for module in (assignments, attention, policies, events, clock, health, feedback):
         app.include_router(module.router)
     ui.install(app)  # the operator UI: its pages and /static
     _document(app, settings)

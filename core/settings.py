@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import BeforeValidator, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from workflows.types import TASK_QUEUE, Policy
+from core.policies import PolicyBook
+from core.policies import load as load_policies
+from workflows.types import TASK_QUEUE
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -78,7 +80,18 @@ class Settings(BaseSettings):
     clock_start: datetime | None = None
     log_format: str | None = None
     log_level: str = "INFO"
-    policy: Policy = Field(default_factory=Policy)
+    # The file of named policies (TOML, core.policies); unset: the built-in `standard` alone.
+    policies: Path | None = None
+
+    @field_validator("policies")
+    @classmethod
+    def _policies_followable(cls, value: Path | None) -> Path | None:
+        load_policies(value)  # a file the engine cannot follow stops it at start, with why
+        return value
+
+    @cached_property
+    def policy_book(self) -> PolicyBook:
+        return load_policies(self.policies)
 
     @field_validator("tools", "admin_email", mode="before")
     @classmethod

@@ -55,6 +55,7 @@ class Starting:
     tools: int
     granted: int
     access_ready: bool  # every tool of the assignment is granted
+    policy: str = "standard"  # the named policy it follows (its onboarding lead time)
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,7 @@ WITH soon AS (
     LIMIT $3
 )
 SELECT s.assignment_id, s.freelancer_name, s.team, s.role, s.phase, s.start_date, s.total,
+       coalesce(s.state -> 'assignment' ->> 'policy', 'standard') AS policy,
        tools.count AS tools, tools.granted
 FROM soon s
 CROSS JOIN LATERAL (

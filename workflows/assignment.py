@@ -46,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
         ExtendInput,
         MailKind,
         Phase,
+        PolicyChange,
         SubmitFeedbackInput,
         TerminateInput,
     )
@@ -67,6 +68,7 @@ class AssignmentWorkflow(Story):
         self._version = 0  # bumped by every accepted change: wakes the timer
         self._lock = asyncio.Lock()  # one effect at a time: a step or a handler
         self._next_term = False
+        self._reopen_access = False
         self._published = 0  # events published by this run: numbers their ids
         self._run_started: datetime | None = None
         self._ledger: LedgerLane | None = None  # the lanes of independent effects, when on
@@ -392,6 +394,32 @@ class AssignmentWorkflow(Story):
     @decide_hold.validator
     def _validate_decide_hold(self, input: DecideHoldInput) -> None:
         rules.check_decide_hold(self._state, input, self._access is not None)
+
+    @workflow.signal
+    async def apply_policy(self, change: PolicyChange) -> None:
+        """A new version of a named policy: the assignment that follows it plans its steps still
+        ahead by it from now on (and hands it to its next terms); the others let it pass."""
+        async with self._lock:
+            s = self._state
+            if s.phase in CLOSED_PHASES or change.name != s.assignment.policy:
+                return
+            if change.version == s.policy_version:
+                return
+            try:
+                change.policy.check()
+            except ValueError as exc:
+                workflow.logger.warning("policy change refused: %s", exc)
+                return
+            self._policy, s.policy_version = change.policy, change.version
+            await self._record(
+                self._entry(
+                    f"policy:{change.version}",
+                    f"Policy {change.name} (version {change.version}) applies to the steps ahead",
+                    policy=change.name,
+                    version=change.version,
+                )
+            )
+            self._changed()
 
     @workflow.query
     def get_state(self) -> AssignmentState:

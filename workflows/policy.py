@@ -70,25 +70,6 @@ def local_date(at: datetime, timezone: str) -> date:
     return at.astimezone(zone(timezone)).date()
 
 
-def _check(policy: Policy) -> None:
-    """Refuses a policy that has no meaningful schedule (and would loop forever)."""
-    if not 0 <= policy.send_hour <= 23:
-        raise ValueError(f"send_hour must be 0..23, got {policy.send_hour}")
-    for name in ("checkin_every_days", "development_every_days"):
-        if getattr(policy, name) < 1:
-            raise ValueError(f"{name} must be at least 1, got {getattr(policy, name)}")
-    for name in (
-        "onboarding_lead_days",
-        "renewal_lead_days",
-        "reminder_lead_days",
-        "escalation_lead_days",
-        "completion_after_days",
-        "feedback_reminder_after_days",
-    ):
-        if getattr(policy, name) < 0:
-            raise ValueError(f"{name} must not be negative, got {getattr(policy, name)}")
-
-
 def _step(kind: StepKind, at: datetime, key: str, *, catch_up: bool) -> Step:
     return Step(kind=kind, at=at, key=key, catch_up=catch_up)
 
@@ -179,7 +160,7 @@ def plan_term(
     the start date (terminated before it began) keeps only the onboarding (when it falls before
     offboarding) and the steps from offboarding on.
     """
-    _check(policy)
+    policy.check()
     started = end_date >= start_date
     start_at = day_boundary(start_date, timezone)
 

@@ -24,6 +24,14 @@ def summary(assignment: Assignment) -> str:
     return f"Contract signed: {assignment.role} in {assignment.team}"
 
 
+def policy_data(state: AssignmentState) -> dict[str, str | None]:
+    """What the first entry says of the policy that applies: its name and version."""
+    data: dict[str, str | None] = {"policy": state.assignment.policy}
+    if state.policy_version:
+        data["policy_version"] = state.policy_version
+    return data
+
+
 def signed_state(assignment: Assignment, rules: Policy, now: datetime) -> AssignmentState:
     """The state at signature, with the steps planned from then on."""
     state = AssignmentState(
@@ -44,9 +52,15 @@ def transitions(steps: list[Step]) -> list[Transition]:
     return [Transition(kind=step.kind.value, at=step.at) for step in steps]
 
 
-def signed_entry(assignment: Assignment, at: datetime) -> TimelineEntry:
+def signed_entry(state: AssignmentState, at: datetime) -> TimelineEntry:
     """The first term's first entry, as the workflow's `_sign` records it."""
-    return TimelineEntry(key="1:signed", at=at, kind="signed", summary=summary(assignment))
+    return TimelineEntry(
+        key="1:signed",
+        at=at,
+        kind="signed",
+        summary=summary(state.assignment),
+        data=policy_data(state),
+    )
 
 
 def imported_state(
@@ -90,5 +104,9 @@ def imported_summary(state: AssignmentState) -> str:
 def imported_entry(state: AssignmentState, at: datetime) -> TimelineEntry:
     """The first entry of an imported assignment, as the workflow's `_import` records it."""
     return TimelineEntry(
-        key=f"{state.term}:imported", at=at, kind="imported", summary=imported_summary(state)
+        key=f"{state.term}:imported",
+        at=at,
+        kind="imported",
+        summary=imported_summary(state),
+        data=policy_data(state),
     )

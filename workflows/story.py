@@ -65,6 +65,7 @@ class Story(Effects):
     _done: set[str]
     _lock: asyncio.Lock
     _next_term: bool
+    _reopen_access: bool  # back from offboarding: the next run opens the access again
     _run_started: datetime | None
     _access: AccessLane | None
 
@@ -81,18 +82,22 @@ class Story(Effects):
                 assignment=input.assignment,
                 term_start=input.assignment.start_date,
                 tasks=checklists.ONBOARDING.tasks("onboarding"),
+                policy_version=input.policy_version,
             )
         state, arrived = signing.imported_state(
             input.assignment, input.imported.term, self._policy, self._now()
         )
         state.planned, state.next_transition = [], None  # the view draws them
+        state.policy_version = input.policy_version
         self._done |= arrived.passed - {StepKind.COMPLETION.value}
         return state
 
     async def _sign(self) -> None:
         a = self._state.assignment
         self._state.signed_at = self._now()
-        await self._record(self._entry("signed", signing.summary(a)))
+        entry = self._entry("signed", signing.summary(a))
+        entry.data.update(signing.policy_data(self._state))
+        await self._record(entry)
         await self._mail(MailKind.MANAGER_CHECKLIST)
         await self._publish_phase()
 
@@ -453,20 +458,26 @@ class Story(Effects):
     async def _back_from_offboarding(self) -> bool:
         """An extension during offboarding: the leaving is called off. The offboarding tasks
         still open go, the feedback asked for belongs to the next leaving, and access that was
-        closed (or is closing) opens again. True when access is restored."""
+        closed (or is closing) opens again: with the access lane, in the next term's run (an
+        access change begun now would be cut off by the hand-over). True when access is
+        restored."""
         s = self._state
         s.tasks = [t for t in s.tasks if t.phase != "offboarding" or t.done]
         s.feedback_received_at = None
-        if self._access is not None:  # the lane: closing once asked to
-            closing = s.access_closing_since is not None
-        else:
-            closing = not any(x.status is AccessStatus.GRANTED for x in s.access)
-        s.access_closing_since, s.access_kept_by = None, None
-        s.access_overdue_told, s.access_failure = False, None
-        s.phase = Phase.ACTIVE  # (before the sync: access follows the phase)
+        s.phase = Phase.ACTIVE
+        if self._access is not None:
+            self._reopen_access = s.access_closing_since is not None
+            return self._reopen_access
+        closing = not any(x.status is AccessStatus.GRANTED for x in s.access)
         if closing:
             await self._sync_access(active=True)
         return closing
+
+    @staticmethod
+    def _reopened(state: AssignmentState) -> None:
+        """The access of an assignment back from offboarding: to be open, nothing overdue."""
+        state.access_closing_since, state.access_kept_by = None, None
+        state.access_overdue_told, state.access_failure = False, None
 
     def _start_next_term(self, old_end: date) -> None:
         s = self._state
@@ -485,6 +496,8 @@ class Story(Effects):
         state = self._state.model_copy(deep=True)
         state.planned, state.next_transition = [], None
         state.renewal_decision = None  # the new term's renewal is still to be decided
+        if self._reopen_access:
+            self._reopened(state)
         return AssignmentWorkflowInput(
             assignment=state.assignment,
             clock=self._input.clock,

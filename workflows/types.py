@@ -94,10 +94,12 @@ class Assignment(Model):
     buddy: Person | None = None
     hr_contact: Person | None = None
     team_events: list[TeamEvent] = Field(default_factory=list)
+    policy: str = "standard"  # the named policy it follows (core.policies)
 
 
 class Policy(Model):
-    """Lead times of the lifecycle, in days (the contract's section 4 defaults)."""
+    """Lead times of the lifecycle, in days (the contract's section 4 defaults): one named
+    policy of `core.policies`."""
 
     onboarding_lead_days: int = 7
     checkin_every_days: int = 30
@@ -110,6 +112,24 @@ class Policy(Model):
     # Mails to people go out at this local hour, on a weekday (moved to the working day before).
     send_hour: int = 9
     weekdays_only: bool = True
+
+    def check(self) -> None:
+        """Refuses a policy that has no meaningful schedule (and would loop forever)."""
+        if not 0 <= self.send_hour <= 23:
+            raise ValueError(f"send_hour must be 0..23, got {self.send_hour}")
+        for name in ("checkin_every_days", "development_every_days"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        for name in (
+            "onboarding_lead_days",
+            "renewal_lead_days",
+            "reminder_lead_days",
+            "escalation_lead_days",
+            "completion_after_days",
+            "feedback_reminder_after_days",
+        ):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must not be negative, got {getattr(self, name)}")
 
 
 class ClockSpec(Model):
@@ -217,6 +237,7 @@ class AssignmentState(Model):
     invitations_revision: int = 0
     invited_to_kickoff: bool = False  # the welcome (with the kick-off's invitation) went out
     kickoff_revision: int = 0  # the kick-off's SEQUENCE: raised each time it moves
+    policy_version: str | None = None  # the version of its policy that applies now
     # Tool access, in runs begun with independent effects: what the IdP last confirmed, since when
     # it is to be closed, what fails meanwhile, and what the revocation guard and admins decided.
     access_applied: AccessTarget | None = None
@@ -243,10 +264,19 @@ class Imported(Model):
     term: int = Field(default=1, ge=1)
 
 
+class PolicyChange(Model):
+    """A named policy's new version, for the running assignments that follow it."""
+
+    name: str
+    version: str
+    policy: Policy
+
+
 class AssignmentWorkflowInput(Model):
     assignment: Assignment
     clock: ClockSpec
     policy: Policy = Field(default_factory=Policy)
+    policy_version: str | None = None  # of the assignment's named policy, when signed
     imported: Imported | None = None  # a first run only: comes in at the phase its dates say
     # Set only by continue-as-new: the state the previous run handed over, and the effects it
     # asked for but had not done yet (the next run does them first, in order).

@@ -61,11 +61,12 @@ _CHANGE = problems.responses(401, 403, 404, 409, 413, 422, 429, 503)
     summary="Bring in assignments that already run",
     description=(
         f"At most {IMPORT_BATCH} items, each a create body with its optional `term` (default 1)"
-        " and `policy` (default `standard`), in a body of at most 2 MiB. Each item is judged on"
-        " its own: `imported` (it starts at the phase its dates put it in, and nothing whose"
-        " moment has passed is sent), `unchanged` (the same item again), or `refused` with the"
-        " problem (another body under the same id, an invalid field, an assignment whose"
-        " offboarding is over). The results are in the order of the items."
+        " and `policy` (default: its team's, else `standard`), in a body of at most 2 MiB."
+        " Each item is judged on its own: `imported` (it starts at the phase its dates put it"
+        " in, and nothing whose moment has passed is sent), `unchanged` (the same item"
+        " again), or `refused` with the problem (another body under the same id, an invalid"
+        " field, an assignment whose offboarding is over). The results are in the order of the"
+        " items."
     ),
     responses=problems.responses(401, 403, 413, 422, 429),
 )
@@ -91,6 +92,7 @@ async def import_assignments(
         ("must not be before start_date", "`end_date` is compared with `start_date`"),
         ("a term runs at most", f"`end_date` is at most {MAX_TERM_DAYS} days after `start_date`"),
         ("not a valid RFC 5545 RRULE", "a team event's `rrule` is read by an RFC 5545 parser"),
+        ("unknown policy", "`policy` names one of the deployment's (`LIFECYCLE_POLICIES`)"),
         _RESERVED_DOMAIN,
     ),
     responses={

@@ -114,6 +114,15 @@ class AssignmentCreate(Input):
     buddy: PersonIn | None = None
     hr_contact: PersonIn | None = None
     team_events: Annotated[list[TeamEventIn], Field(max_length=20)] = Field(default_factory=list)
+    policy: Annotated[
+        str | None,
+        Field(
+            min_length=1,
+            max_length=64,
+            description="The named policy it follows (LIFECYCLE_POLICIES); unset: its team's,"
+            " else `standard`",
+        ),
+    ] = None
 
     @field_validator("end_date")
     @classmethod
@@ -157,6 +166,14 @@ class AssignmentCreate(Input):
             team_events=[e.to_team_event() for e in self.team_events],
         )
 
+    def identity(self) -> dict[str, object]:
+        """What makes a repeat the same request: the body, without the fields left unset that
+        came after the first contract (so that its hash stays what it was)."""
+        data = self.model_dump(mode="json")
+        if data["policy"] is None:
+            del data["policy"]
+        return data
+
 
 # ------------------------------------------------------------------------------- changes
 
@@ -195,30 +212,20 @@ def _at_least_one_of(**kinds: str) -> JsonDict:
 
 
 IMPORT_BATCH = 500  # items in one POST /v1/assignments:import
-POLICIES = ("standard",)
 
 
 class AssignmentImport(AssignmentCreate):
-    """An assignment that already runs (section 6, "Import"): the create body, its term and
-    its policy."""
+    """An assignment that already runs (section 6, "Import"): the create body and its term."""
 
     term: Annotated[int, Field(ge=1, le=999, description="The term it is in (1: the first)")] = 1
-    policy: Annotated[str, Field(min_length=1, max_length=64)] = "standard"
-
-    @field_validator("policy")
-    @classmethod
-    def _known_policy(cls, value: str) -> str:
-        if value not in POLICIES:
-            raise ValueError(f"unknown policy {value!r}; the engine has: {', '.join(POLICIES)}")
-        return value
 
     def identity(self) -> dict[str, object]:
         """What makes a repeat the same row: the create body, and the term and policy where
         they are not the defaults (so that an assignment created before is the same row)."""
-        data = self.model_dump(mode="json")
+        data = super().identity()
         if data["term"] == 1:
             del data["term"]
-        if data["policy"] == "standard":
+        if data.get("policy") == "standard":
             del data["policy"]
         return data
 

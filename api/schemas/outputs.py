@@ -88,6 +88,7 @@ class AssignmentPublic(BaseModel):
     buddy: PersonOut | None = None
     hr_contact: PersonOut | None = None
     team_events: list[TeamEventOut] = Field(default_factory=list)
+    policy: str = Field(default="standard", description="The named policy it follows")
 
     @classmethod
     def from_state(cls, state: AssignmentState, workflow: WorkflowRef) -> AssignmentPublic:
@@ -107,6 +108,7 @@ class AssignmentPublic(BaseModel):
             start_date=a.start_date,
             end_date=a.end_date,
             timezone=a.timezone,
+            policy=a.policy,
             term=state.term,
             next_transition=TransitionOut(
                 kind=state.next_transition.kind, at=state.next_transition.at
@@ -178,6 +180,20 @@ class EventAccepted(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"]
     checks: dict[str, str] = Field(default_factory=dict)
+
+
+class PolicyPublic(BaseModel):
+    name: str
+    version: str = Field(description="The digest of its values: the timeline names it")
+    values: dict[str, int | bool] = Field(description="Lead times in days, the send hour")
+    told: int | None = Field(
+        description="Running assignments told of this version at the last start (None: not yet)"
+    )
+
+
+class PoliciesPublic(BaseModel):
+    policies: list[PolicyPublic]
+    teams: dict[str, str] = Field(description="Team → the policy its assignments follow")
 
 
 class AttentionItem(BaseModel):

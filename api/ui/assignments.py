@@ -31,7 +31,7 @@ from api.ui.i18n import Translator
 from api.ui.pages import Page, PageError, SignedInPage
 from db import assignments, feedback, mail
 from workflows import checklists
-from workflows.types import CLOSED_PHASES, AssignmentState, Phase
+from workflows.types import CLOSED_PHASES, AssignmentState, Phase, Policy
 
 router = APIRouter(include_in_schema=False)
 
@@ -290,7 +290,8 @@ def _facts(page: Page, a: AssignmentPublic, recorded: AssignmentState | None) ->
     elif a.phase in CLOSED_PHASES or a.phase == Phase.OFFBOARDING:
         renewal = None
     else:
-        renewal = t("renewal_not_yet", days=page.settings.policy.renewal_lead_days)
+        policy = page.settings.policy_book.policies.get(a.policy) or Policy()
+        renewal = t("renewal_not_yet", days=policy.renewal_lead_days)
     return {
         "start": t.date(a.start_date, weekday=True),
         "end": t.date(a.end_date, weekday=True),

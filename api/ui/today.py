@@ -21,6 +21,7 @@ from fastapi.responses import Response
 from api.ui import attention
 from api.ui.i18n import Translator
 from api.ui.pages import SignedInPage
+from core.policies import PolicyBook
 from db import today as today_model
 from workflows import checklists
 from workflows.types import Policy
@@ -31,8 +32,6 @@ SECTIONS = ("renewals", "tasks", "starting", "leaving")
 LIMIT = 6
 ALL_LIMIT = 100
 TASKS_SHOWN = 2  # titles of late tasks shown per person; the rest as a count
-# Access is granted this many days before the start (the onboarding step of the lifecycle).
-ONBOARDING_LEAD_DAYS = Policy().onboarding_lead_days
 
 
 @router.get("/")
@@ -52,11 +51,12 @@ async def today(page: SignedInPage) -> Response:
         found = _trim(found, keep=expanded)
     t = page.t
     lifecycle = page.request.app.state.lifecycle
+    book = page.settings.policy_book
     needing = attention.section(page, await lifecycle.attention(limit=ALL_LIMIT))
     sections = {
         "renewals": _section(found.renewals, [_renewal(t, r) for r in found.renewals.items]),
         "tasks": _section(found.tasks, [_tasks(t, r) for r in found.tasks.items]),
-        "starting": _section(found.starting, [_starting(t, s) for s in found.starting.items]),
+        "starting": _section(found.starting, [_starting(t, s, book) for s in found.starting.items]),
         "leaving": _section(found.leaving, [_leaving(t, x) for x in found.leaving.items]),
     }
     return page.render(
@@ -142,13 +142,15 @@ def _renewal(t: Translator, r: today_model.RenewalDue) -> dict[str, Any]:
     }
 
 
-def _starting(t: Translator, s: today_model.Starting) -> dict[str, Any]:
+def _starting(t: Translator, s: today_model.Starting, book: PolicyBook) -> dict[str, Any]:
+    # Access is granted at the onboarding, its policy's lead time before the start.
+    lead = (book.policies.get(s.policy) or Policy()).onboarding_lead_days
     if s.tools == 0:
         access = ("neutral", t("today_access_no_tools"))
     elif s.access_ready:
         access = ("good", t("today_access_ready"))
-    elif s.phase == "scheduled" and s.days_until > ONBOARDING_LEAD_DAYS:
-        granted_on = s.start_date - timedelta(days=ONBOARDING_LEAD_DAYS)
+    elif s.phase == "scheduled" and s.days_until > lead:
+        granted_on = s.start_date - timedelta(days=lead)
         access = ("neutral", t("today_access_planned", date=t.date(granted_on)))
     else:
         access = ("bad", t("today_access_missing", granted=s.granted, tools=s.tools))
