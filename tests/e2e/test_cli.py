@@ -248,7 +248,9 @@ def test_dev_refuses_a_taken_port(tmp_path: Path, taken: str, hint: str) -> None
     assert processes_of(home) == []
 
 
-def test_a_tool_catalogue_is_a_comma_separated_list_and_bad_json_one_line() -> None:
+def test_a_tool_catalogue_is_a_comma_separated_list_and_bad_settings_one_line(
+    tmp_path: Path,
+) -> None:
     from core.settings import Settings
 
     os.environ["LIFECYCLE_TOOLS"] = "chat, wiki,payroll-suite"
@@ -256,13 +258,24 @@ def test_a_tool_catalogue_is_a_comma_separated_list_and_bad_json_one_line() -> N
         assert Settings(_env_file=None).tools == ["chat", "wiki", "payroll-suite"]  # type: ignore[call-arg]
     finally:
         del os.environ["LIFECYCLE_TOOLS"]
-    result = subprocess.run(
-        [*LIFECYCLE, "migrate"],
-        env={**os.environ, "LIFECYCLE_POLICY": "not json"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode != 0
-    assert "Traceback" not in result.stderr
-    assert result.stderr.startswith("lifecycle: error: invalid setting")
+    policies = tmp_path / "policies.toml"
+    policies.write_text("[fast]\ncheckin_every_days = 0\n")
+    for name, value, words in (
+        ("LIFECYCLE_REVOKE_GUARD", "many", "invalid LIFECYCLE_REVOKE_GUARD: "),
+        (
+            "LIFECYCLE_POLICIES",
+            str(policies),
+            f"invalid LIFECYCLE_POLICIES: {policies}: [fast] checkin_every_days must be at least 1",
+        ),
+    ):
+        result = subprocess.run(
+            [*LIFECYCLE, "migrate"],
+            env={**os.environ, name: value},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode != 0
+        assert "Traceback" not in result.stderr
+        assert result.stderr.startswith(f"lifecycle: error: {words}"), result.stderr
+        assert result.stderr.count("\n") == 1  # one line
