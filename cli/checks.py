@@ -52,6 +52,11 @@ def load_settings(*, next_to_dev: bool = True) -> Settings:
 
     from core.settings import Settings
 
+    if "LIFECYCLE_POLICY" in os.environ:  # read once, before named policies: never lost quietly
+        raise CliError(
+            "LIFECYCLE_POLICY is no longer read: write its values as the [standard] table of a"
+            " LIFECYCLE_POLICIES file (policies.example.toml has every key)"
+        )
     try:
         settings = Settings()
         return _with_dev_stack(settings) if next_to_dev else settings

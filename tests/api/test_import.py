@@ -87,6 +87,17 @@ async def test_a_created_assignment_is_the_same_row_when_imported(http, auth, un
     assert result["result"] == "unchanged"
 
 
+async def test_an_item_names_a_policy_the_engine_has(http, auth, unique_id) -> None:
+    named = row(f"{unique_id}-named", -10, 50, policy="standard")
+    unknown = row(f"{unique_id}-unknown", -10, 50, policy="long-contracts")
+    got = (await batch(http, auth, [named, unknown])).json()["items"]
+    assert got[0]["result"] == "imported" and got[1]["result"] == "refused"
+    assert got[1]["problem"]["errors"][0]["field"].endswith("policy")
+    assert "unknown policy 'long-contracts'" in got[1]["problem"]["detail"]
+    read = await http.get(f"/v1/assignments/{unique_id}-named", headers=auth("viewer"))
+    assert read.json()["policy"] == "standard"
+
+
 async def test_the_batch_has_its_limits(http, auth, unique_id) -> None:
     assert_problem(await batch(http, auth, []), 422)
     too_many = [row(f"{unique_id}-{i}", 30, 120) for i in range(501)]

@@ -262,6 +262,7 @@ def test_a_tool_catalogue_is_a_comma_separated_list_and_bad_settings_one_line(
     policies.write_text("[fast]\ncheckin_every_days = 0\n")
     for name, value, words in (
         ("LIFECYCLE_REVOKE_GUARD", "many", "invalid LIFECYCLE_REVOKE_GUARD: "),
+        ("LIFECYCLE_POLICY", '{"checkin_every_days": 14}', "LIFECYCLE_POLICY is no longer read"),
         (
             "LIFECYCLE_POLICIES",
             str(policies),
