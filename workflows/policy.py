@@ -106,11 +106,12 @@ def _conversations(
     would go out at the same moment (a weekend check-in moved onto the conversation's Friday).
     """
     bounds = (start_date, start_at, offboarding_at, timezone, policy)
-    developments = _every(policy.development_every_days, *bounds)
+    off = set(policy.mails_off)
+    developments = {} if "development" in off else _every(policy.development_every_days, *bounds)
     checkins = {
         day: at
         for day, at in _every(policy.checkin_every_days, *bounds).items()
-        if day not in developments and at not in developments.values()
+        if "checkin" not in off and day not in developments and at not in developments.values()
     }
     return [
         _step(StepKind.CHECKIN, at, f"checkin:{day.isoformat()}", catch_up=False)
@@ -198,6 +199,8 @@ def plan_term(
         _step(StepKind.FEEDBACK_REMINDER, feedback_at, "feedback_reminder", catch_up=False),
         _step(StepKind.COMPLETION, completion_at, "completion", catch_up=True),
     ]
+    if "feedback_reminder" in policy.mails_off:
+        steps = [step for step in steps if step.kind is not StepKind.FEEDBACK_REMINDER]
     return sorted(steps, key=lambda step: (step.at, _KIND_ORDER[step.kind], step.key))
 
 

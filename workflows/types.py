@@ -97,6 +97,11 @@ class Assignment(Model):
     policy: str = "standard"  # the named policy it follows (core.policies)
 
 
+# The mails a policy may leave out (`Policy.mails_off`): the conversations, not the contract's
+# facts (welcome, renewal, offboarding and access always happen).
+OPTIONAL_MAILS = ("checkin", "development", "feedback_reminder")
+
+
 class Policy(Model):
     """Lead times of the lifecycle, in days (the contract's section 4 defaults): one named
     policy of `core.policies`."""
@@ -112,9 +117,18 @@ class Policy(Model):
     # Mails to people go out at this local hour, on a weekday (moved to the working day before).
     send_hour: int = 9
     weekdays_only: bool = True
+    # The conversations a team does without: any of OPTIONAL_MAILS (the step is not planned).
+    mails_off: list[str] = Field(default_factory=list)
 
     def check(self) -> None:
-        """Refuses a policy that has no meaningful schedule (and would loop forever)."""
+        """Refuses a policy that has no meaningful schedule (and would loop forever), or that
+        turns off a mail that is not optional."""
+        unknown = [m for m in self.mails_off if m not in OPTIONAL_MAILS]
+        if unknown:
+            raise ValueError(
+                f"mails_off: {unknown[0]!r} cannot be turned off (these can: "
+                f"{', '.join(OPTIONAL_MAILS)})"
+            )
         if not 0 <= self.send_hour <= 23:
             raise ValueError(f"send_hour must be 0..23, got {self.send_hour}")
         for name in ("checkin_every_days", "development_every_days"):

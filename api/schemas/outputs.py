@@ -185,7 +185,9 @@ class Health(BaseModel):
 class PolicyPublic(BaseModel):
     name: str
     version: str = Field(description="The digest of its values: the timeline names it")
-    values: dict[str, int | bool] = Field(description="Lead times in days, the send hour")
+    values: dict[str, int | bool | list[str]] = Field(
+        description="Lead times in days, the send hour, the conversations left out"
+    )
     told: int | None = Field(
         description="Running assignments told of this version at the last start (None: not yet)"
     )

@@ -42,6 +42,8 @@ def test_without_a_file_standard_is_built_in() -> None:
         ("[fast]\nrenewal_lead_days = -1\n", "renewal_lead_days must not be negative"),
         ('[teams]\nSupport = "fast"\n', "[teams] 'Support' names policy 'fast'"),
         ("[teams]\nSupport = 3\n", "[teams] 'Support' must name a policy"),
+        ('[fast]\nmails_off = ["welcome"]\n', "[fast] mails_off: 'welcome' cannot be turned off"),
+        ('[fast]\nmails_off = "checkin"\n', "[fast] mails_off: Input should be a valid list"),
         ("fast = 3\n", "'fast' must be a table"),
         ("[fast\n", "not valid TOML"),
     ],

@@ -125,6 +125,24 @@ def test_development_every_90_days_replaces_that_days_checkin() -> None:
 # --- a policy of its own -----------------------------------------------------------------------
 
 
+def test_a_team_can_do_without_some_conversations() -> None:
+    start, end = date(2027, 1, 5), date(2027, 12, 31)
+    no_development = by_key(plan_term(start, end, "UTC", Policy(mails_off=["development"])))
+    assert not any(key.startswith("development:") for key in no_development)
+    # the check-ins of the development days come back, every 30 days
+    assert [k for k in no_development if k.startswith("checkin:")] == [
+        f"checkin:{start + timedelta(days=n * 30)}" for n in range(1, 12)
+    ]
+    quiet = Policy(mails_off=["checkin", "development", "feedback_reminder"])
+    kinds = {step.kind.value for step in plan_term(start, end, "UTC", quiet)}
+    assert kinds == {
+        "onboarding", "start", "renewal_request", "renewal_reminder", "renewal_escalation",
+        "offboarding", "revoke_access", "completion",
+    }  # fmt: skip
+    with pytest.raises(ValueError, match="'welcome' cannot be turned off"):
+        plan_term(start, end, "UTC", Policy(mails_off=["welcome"]))
+
+
 def test_custom_lead_times() -> None:
     policy = Policy(
         onboarding_lead_days=14,
