@@ -220,13 +220,11 @@ class AssignmentImport(AssignmentCreate):
     term: Annotated[int, Field(ge=1, le=999, description="The term it is in (1: the first)")] = 1
 
     def identity(self) -> dict[str, object]:
-        """What makes a repeat the same row: the create body, and the term and policy where
-        they are not the defaults (so that an assignment created before is the same row)."""
+        """What makes a repeat the same row: the create body, and the term where it is not the
+        first (so that an assignment created before is the same row)."""
         data = super().identity()
         if data["term"] == 1:
             del data["term"]
-        if data.get("policy") == "standard":
-            del data["policy"]
         return data
 
 
