@@ -19,11 +19,13 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from workflows.types import Policy
+from core import i18n
+from workflows.types import Policy, TaskSpec
 
 STANDARD = "standard"
 TEAMS = "teams"
 KEYS = tuple(Policy.model_fields)
+TASK_KEYS = tuple(TaskSpec.model_fields)
 
 
 class PolicyError(ValueError):
@@ -96,16 +98,51 @@ def _policy(path: Path, name: str, table: dict[str, object]) -> Policy:
         raise PolicyError(
             f"{path}: [{name}] unknown key {unknown[0]!r} (the keys are: {', '.join(KEYS)})"
         )
+    for list_name in ("onboarding_tasks", "offboarding_tasks"):
+        tasks = table.get(list_name)
+        for index, task in enumerate(tasks if isinstance(tasks, list) else []):
+            extra = sorted(set(task) - set(TASK_KEYS)) if isinstance(task, dict) else []
+            if extra:
+                raise PolicyError(
+                    f"{path}: [{name}] {list_name}[{index}] unknown key {extra[0]!r} (a task's"
+                    f" keys are: {', '.join(TASK_KEYS)})"
+                )
     try:
         policy = Policy.model_validate(table, strict=True)
         policy.check()
     except ValidationError as exc:
         first = exc.errors()[0]
-        key = ".".join(str(x) for x in first["loc"])
+        key = "".join(
+            f"[{x}]" if isinstance(x, int) else f".{x}" if i else str(x)
+            for i, x in enumerate(first["loc"])
+        )
         raise PolicyError(f"{path}: [{name}] {key}: {first['msg']}") from None
     except ValueError as exc:
         raise PolicyError(f"{path}: [{name}] {exc}") from None
+    for list_name in ("onboarding_tasks", "offboarding_tasks"):
+        for index, spec in enumerate(getattr(policy, list_name)):
+            _check_titles(path, f"[{name}] {list_name}[{index}] {spec.id!r}", spec)
     return policy
+
+
+def _check_titles(path: Path, where: str, spec: TaskSpec) -> None:
+    """A task of the catalogue's may go without a title; any other brings one in every language
+    the engine speaks (and none it does not)."""
+    languages = set(i18n.LANGUAGES)
+    if not spec.title:
+        if all(i18n.catalogue(language).get(f"checklist.{spec.id}") for language in languages):
+            return
+        raise PolicyError(
+            f"{path}: {where} is not a task the engine knows: give its title in"
+            f' {", ".join(i18n.LANGUAGES)} (title = {{ en = "…", … }})'
+        )
+    missing = [language for language in i18n.LANGUAGES if language not in spec.title]
+    unknown = sorted(set(spec.title) - languages)
+    if missing or unknown:
+        problem = f"lacks {', '.join(missing)}" if missing else f"has {', '.join(unknown)}"
+        raise PolicyError(
+            f"{path}: {where} title {problem} (the languages are: {', '.join(i18n.LANGUAGES)})"
+        )
 
 
 def _teams(path: Path, table: dict[str, object]) -> dict[str, str]:

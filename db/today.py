@@ -11,7 +11,7 @@ compressed clock sees its own today, not the wall clock's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
@@ -74,8 +74,9 @@ class Leaving:
 class OpenTask:
     task_id: str
     title: str
-    phase: str  # onboarding (due on the start date) or offboarding (due on the end date)
-    due: date
+    phase: str  # onboarding or offboarding
+    due: date  # its own due day (tasks given before they had one: the start or end date)
+    titles: dict[str, str] = field(default_factory=dict)  # a policy's own task: every language
 
 
 @dataclass(frozen=True)
@@ -175,20 +176,24 @@ _TASKS = """
 WITH open AS (
     SELECT a.assignment_id, a.freelancer_name, a.team, a.phase,
            task ->> 'task_id' AS task_id, task ->> 'title' AS title,
-           task ->> 'phase' AS task_phase,
-           CASE task ->> 'phase' WHEN 'onboarding' THEN a.start_date ELSE a.end_date END AS due
+           coalesce(task -> 'titles', '{}'::jsonb) AS titles, task ->> 'phase' AS task_phase,
+           coalesce(
+               (task ->> 'due')::date,
+               CASE task ->> 'phase' WHEN 'onboarding' THEN a.start_date ELSE a.end_date END
+           ) AS due
     FROM assignment a
     CROSS JOIN LATERAL jsonb_array_elements(a.state -> 'tasks') AS task
     WHERE a.phase NOT IN ('completed', 'cancelled')
       AND a.state @? '$.tasks[*] ? (@.done == false)'
-      AND a.start_date < $1
+      AND a.start_date < $1::date + 90  -- a task is due at most 90 days before the first day
       AND NOT coalesce((task ->> 'done')::boolean, false)
 ), due AS (
     SELECT * FROM open WHERE due < $1
 ), grouped AS (
     SELECT assignment_id, freelancer_name, team, phase, min(due) AS oldest_due,
            jsonb_agg(jsonb_build_object(
-               'task_id', task_id, 'title', title, 'phase', task_phase, 'due', due
+               'task_id', task_id, 'title', title, 'titles', titles, 'phase', task_phase,
+               'due', due
            ) ORDER BY due, task_id) AS tasks
     FROM due
     GROUP BY assignment_id, freelancer_name, team, phase

@@ -1,54 +1,72 @@
-"""The checklists of an assignment: what the manager does to welcome a freelancer like staff,
-and to say goodbye so they leave as an ambassador. The tasks' ids, their phase and their order are
-here; their titles, in every language the mails and the UI speak, are the catalogue's
-`checklist.<task id>` (locale/*/LC_MESSAGES/checklists.po). The workflow records the English
-title."""
+"""The checklists of an assignment: what its people do to welcome a freelancer like staff, and to
+say goodbye so they leave as an ambassador. Which tasks, who does each and by which day is the
+policy's (`Policy.onboarding_tasks`, `offboarding_tasks`; the contract's own in `workflows.types`
+`STANDARD_ONBOARDING` / `STANDARD_OFFBOARDING`). A task the catalogue knows takes its titles, in
+every language the mails and the UI speak, from `checklist.<task id>`
+(locale/*/LC_MESSAGES/checklists.po); a policy's own task brings them. The workflow records the
+English title."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
 from typing import Literal
 
 from temporalio import workflow
 
 from core import i18n
-from workflows.types import Task
+from workflows.types import Assignment, Task, TaskOwner, TaskSpec
 
 
-class Checklist(Mapping[str, dict[str, str]]):
-    """One phase's tasks in order: task id → its title in every language (`{"en": …, …}`)."""
+def given(
+    specs: Sequence[TaskSpec],
+    phase: Literal["onboarding", "offboarding"],
+    anchor: date,
+    today: date,
+    *,
+    follow_up: bool = True,
+    imported: bool = False,
+) -> list[Task]:
+    """The checklist as the assignment's open tasks, due `due_days` after `anchor` (the first
+    day for onboarding, the last for offboarding). A task given after its due day is followed
+    up from the day it is given; one an import brings in already late is not followed up
+    (nothing whose moment passed is sent); without `follow_up` (runs from before it), tasks
+    have neither a due day nor a follow-up."""
+    tasks = []
+    for spec in specs:
+        due = anchor + timedelta(days=spec.due_days)
+        follow_from = None if not follow_up or (imported and due < today) else max(due, today)
+        tasks.append(
+            Task(
+                task_id=spec.id,
+                title=spec.title.get(i18n.FALLBACK) or _title(spec.id, i18n.FALLBACK),
+                phase=phase,
+                owner=spec.owner,
+                due=due if follow_up else None,
+                follow_from=follow_from,
+                titles=dict(spec.title),
+            )
+        )
+    return tasks
 
-    def __init__(self, *task_ids: str) -> None:
-        self.task_ids = task_ids
 
-    def __getitem__(self, task_id: str) -> dict[str, str]:
-        if task_id not in self.task_ids:
-            raise KeyError(task_id)
-        return {language: _title(task_id, language) for language in i18n.LANGUAGES}
-
-    def __contains__(self, task_id: object) -> bool:
-        return task_id in self.task_ids
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.task_ids)
-
-    def __len__(self) -> int:
-        return len(self.task_ids)
-
-    def tasks(self, phase: Literal["onboarding", "offboarding"]) -> list[Task]:
-        """The checklist as the assignment's open tasks, titled in English."""
-        return [Task(task_id=tid, title=_title(tid, "en"), phase=phase) for tid in self.task_ids]
+def title(
+    task_id: str, language: str, recorded: str, titles: Mapping[str, str] | None = None
+) -> str:
+    """A task's title in `language`: its policy's (`titles`), else the catalogue's, else the
+    recorded (English) one."""
+    if titles:
+        return titles.get(language) or recorded
+    translated = _title(task_id, language)
+    return recorded if translated == f"checklist.{task_id}" else translated
 
 
-ONBOARDING = Checklist("prepare-access", "plan-kickoff", "team-rituals", "introductions")
-OFFBOARDING = Checklist("knowledge-transfer", "handover-documents", "exit-conversation")
-
-
-def title(task_id: str, language: str, recorded: str) -> str:
-    """The task's title in `language`; the recorded (English) title for a task not listed."""
-    if task_id in ONBOARDING or task_id in OFFBOARDING:
-        return _title(task_id, language)
-    return recorded
+def owner_of(task: Task, assignment: Assignment) -> TaskOwner:
+    """Who is asked to do the task: its owner, the manager in place of a buddy the assignment
+    does not name (HR is whoever handles escalations, `activities.mail.recipients.hr_person`)."""
+    if task.owner == "buddy" and assignment.buddy is None:
+        return "manager"
+    return task.owner
 
 
 def _title(task_id: str, language: str) -> str:

@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from workflows.types import Phase, Policy, Step, StepKind
+from workflows.types import Phase, Policy, Step, StepKind, Task
 
 _KIND_ORDER = {kind: index for index, kind in enumerate(StepKind)}
 _FRIDAY = 4
@@ -63,11 +63,29 @@ def people_time(day: date, timezone: str, policy: Policy) -> datetime:
     return _local(day, policy.send_hour, timezone)
 
 
+def next_working_day(day: date) -> date:
+    """The day itself on a weekday; the Monday after on a Saturday or Sunday."""
+    return day + timedelta(days=7 - day.weekday()) if day.weekday() > _FRIDAY else day
+
+
+def late_time(day: date, timezone: str, policy: Policy) -> datetime:
+    """The send hour on `day` (on the Monday after, for a weekend day with weekdays_only): a
+    follow-up of something late is never earlier than its day."""
+    if policy.weekdays_only:
+        day = next_working_day(day)
+    return _local(day, policy.send_hour, timezone)
+
+
 def local_date(at: datetime, timezone: str) -> date:
     """The calendar date of the instant `at` in that zone."""
     if at.tzinfo is None:
         raise ValueError(f"local_date needs a timezone-aware datetime, got {at!r}")
     return at.astimezone(zone(timezone)).date()
+
+
+def step_order(step: Step) -> tuple[datetime, int, str]:
+    """The order of a plan: by time, then StepKind declaration order, then key."""
+    return (step.at, _KIND_ORDER[step.kind], step.key)
 
 
 def _step(kind: StepKind, at: datetime, key: str, *, catch_up: bool) -> Step:
@@ -201,7 +219,54 @@ def plan_term(
     ]
     if "feedback_reminder" in policy.mails_off:
         steps = [step for step in steps if step.kind is not StepKind.FEEDBACK_REMINDER]
-    return sorted(steps, key=lambda step: (step.at, _KIND_ORDER[step.kind], step.key))
+    return sorted(steps, key=step_order)
+
+
+# --- the checklist's follow-up ---------------------------------------------------------------
+
+FOLLOW_UPS = frozenset({StepKind.TASK_REMINDER, StepKind.TASK_ESCALATION})
+
+
+def follow_up_at(task: Task, kind: StepKind, timezone: str, policy: Policy) -> datetime | None:
+    """When a task still open is followed up (`TASK_REMINDER` to its owner, `TASK_ESCALATION`
+    to HR): the send hour that many days after its due day (or the later day it was given);
+    None for a task that is done, already followed up this way, or not followed up."""
+    if task.done or task.follow_from is None:
+        return None
+    reminded = task.follow_from + timedelta(days=policy.task_reminder_after_days)
+    if policy.weekdays_only:
+        reminded = next_working_day(reminded)
+    if kind is StepKind.TASK_REMINDER:
+        return None if task.reminded_at else late_time(reminded, timezone, policy)
+    if task.escalated_at:
+        return None
+    # Never on the reminder's day (a weekend moves both to the Monday): a day after it at least.
+    escalated = task.follow_from + timedelta(days=policy.task_escalation_after_days)
+    return late_time(max(escalated, reminded + timedelta(days=1)), timezone, policy)
+
+
+def follow_ups(tasks: list[Task], timezone: str, policy: Policy) -> list[Step]:
+    """The follow-ups of open tasks: one step per moment, whatever the number of tasks late then
+    (each owner gets one mail of them, HR one). Not caught up when the moment passed before the
+    run began (a new term does not remind of the last one's onboarding)."""
+    moments: set[tuple[StepKind, datetime]] = set()
+    for task in tasks:
+        for kind in (StepKind.TASK_REMINDER, StepKind.TASK_ESCALATION):
+            at = follow_up_at(task, kind, timezone, policy)
+            if at is not None:
+                moments.add((kind, at))
+    return sorted(
+        (
+            _step(kind, at, f"{kind.value}:{local_date(at, timezone).isoformat()}", catch_up=False)
+            for kind, at in moments
+        ),
+        key=step_order,
+    )
+
+
+def followed_up(step: Step, tasks: list[Task], timezone: str, policy: Policy) -> list[Task]:
+    """The tasks a follow-up step is about: open, and due to be followed up at its moment."""
+    return [t for t in tasks if follow_up_at(t, step.kind, timezone, policy) == step.at]
 
 
 # --- which planned steps still happen ----------------------------------------------------------
@@ -224,6 +289,8 @@ PERFORMED_IN: dict[StepKind, frozenset[Phase]] = {
     StepKind.REVOKE_ACCESS: frozenset({Phase.OFFBOARDING}),
     StepKind.FEEDBACK_REMINDER: frozenset({Phase.OFFBOARDING}),
     StepKind.COMPLETION: frozenset({Phase.OFFBOARDING}),
+    StepKind.TASK_REMINDER: _NOT_ENDED | {Phase.OFFBOARDING},
+    StepKind.TASK_ESCALATION: _NOT_ENDED | {Phase.OFFBOARDING},
 }
 
 # The phases in which a step is still ahead: planned, and waited for. A step ahead in an earlier
@@ -242,6 +309,8 @@ AHEAD_IN: dict[StepKind, frozenset[Phase]] = {
     StepKind.REVOKE_ACCESS: _NOT_ENDED | {Phase.OFFBOARDING},
     StepKind.FEEDBACK_REMINDER: _NOT_ENDED | {Phase.OFFBOARDING},
     StepKind.COMPLETION: _NOT_ENDED | {Phase.OFFBOARDING},
+    StepKind.TASK_REMINDER: _NOT_ENDED | {Phase.OFFBOARDING},
+    StepKind.TASK_ESCALATION: _NOT_ENDED | {Phase.OFFBOARDING},
 }
 
 _RENEWAL = frozenset(
@@ -271,6 +340,8 @@ def still_ahead(step: Step, progress: Progress, plan: list[Step]) -> bool:
     """Whether a planned step will still happen, given the decisions taken so far."""
     if step.key in progress.done:
         return False
+    if step.kind in FOLLOW_UPS and step not in plan:
+        return False  # its tasks were done meanwhile (a completion does not wake the run)
     if not step.catch_up and progress.run_started and step.at < progress.run_started:
         return False  # a check-in whose moment passed before this run is not sent late
     if step.kind in _RENEWAL and (progress.renewal_decided or progress.terminated):

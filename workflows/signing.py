@@ -5,7 +5,7 @@ records the same (an entry of the same key is kept once)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from workflows import checklists, policy
 from workflows.types import (
@@ -15,6 +15,7 @@ from workflows.types import (
     Phase,
     Policy,
     Step,
+    Task,
     TimelineEntry,
     Transition,
 )
@@ -32,13 +33,28 @@ def policy_data(state: AssignmentState) -> dict[str, str | None]:
     return data
 
 
+def onboarding_tasks(
+    assignment: Assignment, rules: Policy, today: date, *, follow_up: bool, imported: bool = False
+) -> list[Task]:
+    """The policy's onboarding checklist, due from the first day."""
+    return checklists.given(
+        rules.onboarding_tasks,
+        "onboarding",
+        assignment.start_date,
+        today,
+        follow_up=follow_up,
+        imported=imported,
+    )
+
+
 def signed_state(assignment: Assignment, rules: Policy, now: datetime) -> AssignmentState:
     """The state at signature, with the steps planned from then on."""
+    today = policy.local_date(now, assignment.timezone)
     state = AssignmentState(
         assignment=assignment,
         term_start=assignment.start_date,
         signed_at=now,
-        tasks=checklists.ONBOARDING.tasks("onboarding"),
+        tasks=onboarding_tasks(assignment, rules, today, follow_up=True),
     )
     plan = policy.plan_term(assignment.start_date, assignment.end_date, assignment.timezone, rules)
     progress = policy.Progress(phase=state.phase, now=now, run_started=now)
@@ -48,8 +64,13 @@ def signed_state(assignment: Assignment, rules: Policy, now: datetime) -> Assign
 
 
 def transitions(steps: list[Step]) -> list[Transition]:
-    """The steps as the assignment shows them ahead."""
-    return [Transition(kind=step.kind.value, at=step.at) for step in steps]
+    """The steps as the assignment shows them ahead (a task's follow-up is shown with the task,
+    not as a step of the contract)."""
+    return [
+        Transition(kind=step.kind.value, at=step.at)
+        for step in steps
+        if step.kind not in policy.FOLLOW_UPS
+    ]
 
 
 def signed_entry(state: AssignmentState, at: datetime) -> TimelineEntry:
@@ -64,7 +85,7 @@ def signed_entry(state: AssignmentState, at: datetime) -> TimelineEntry:
 
 
 def imported_state(
-    assignment: Assignment, term: int, rules: Policy, now: datetime
+    assignment: Assignment, term: int, rules: Policy, now: datetime, *, follow_up: bool = True
 ) -> tuple[AssignmentState, policy.Arrival]:
     """The state of an assignment that already runs, brought in at `now` in the phase its dates
     put it in, and where it arrived. The onboarding checklist only while the first day is
@@ -80,10 +101,18 @@ def imported_state(
         term_start=assignment.start_date,
         signed_at=now,
     )
+    today = policy.local_date(now, assignment.timezone)
     if phase in (Phase.SCHEDULED, Phase.ONBOARDING):
-        state.tasks = checklists.ONBOARDING.tasks("onboarding")
+        state.tasks = onboarding_tasks(assignment, rules, today, follow_up=follow_up, imported=True)
     elif phase in (Phase.OFFBOARDING, Phase.COMPLETED):
-        state.tasks = checklists.OFFBOARDING.tasks("offboarding")
+        state.tasks = checklists.given(
+            rules.offboarding_tasks,
+            "offboarding",
+            assignment.end_date,
+            today,
+            follow_up=follow_up,
+            imported=True,
+        )
     if phase is Phase.RENEWAL_REVIEW:
         state.pending_decision = PendingDecision(due=policy.offboarding_at(plan), requested_at=now)
     if arrived.access_closed:

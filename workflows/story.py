@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         Policy,
         Step,
         StepKind,
+        Task,
         TeamEvent,
         TimelineEntry,
     )
@@ -51,6 +52,9 @@ CALENDAR_CANCEL = "calendar-cancel"
 BACK_FROM_OFFBOARDING = "back-from-offboarding"
 # The patch of runs in which a team or team-events amendment updates the freelancer's invitations.
 TEAM_EVENTS_FOLLOW = "team-events-follow"
+# The patch of runs whose checklists follow up: each task given has an owner and a due day, and
+# one still open past it is reminded to its owner, then escalated to HR.
+TASK_FOLLOW_UP = "task-follow-up"
 # The phases in which the freelancer has the team's events in their calendar (sent at onboarding).
 INVITED_PHASES = frozenset({Phase.ONBOARDING, Phase.ACTIVE, Phase.RENEWAL_REVIEW})
 
@@ -77,15 +81,17 @@ class Story(Effects):
         tasks the API announced; an imported one is at once in the phase its dates put it in,
         the steps whose moment has passed taken (the moment of completion excepted: one that is
         over completes at once)."""
+        a, follow_up = input.assignment, workflow.patched(TASK_FOLLOW_UP)
         if input.imported is None:
+            today = policy.local_date(self._now(), a.timezone)
             return AssignmentState(
-                assignment=input.assignment,
-                term_start=input.assignment.start_date,
-                tasks=checklists.ONBOARDING.tasks("onboarding"),
+                assignment=a,
+                term_start=a.start_date,
+                tasks=signing.onboarding_tasks(a, self._policy, today, follow_up=follow_up),
                 policy_version=input.policy_version,
             )
         state, arrived = signing.imported_state(
-            input.assignment, input.imported.term, self._policy, self._now()
+            a, input.imported.term, self._policy, self._now(), follow_up=follow_up
         )
         state.planned, state.next_transition = [], None  # the view draws them
         state.policy_version = input.policy_version
@@ -148,6 +154,8 @@ class Story(Effects):
             StepKind.REVOKE_ACCESS: self._revoke_access,
             StepKind.FEEDBACK_REMINDER: self._remind_feedback,
             StepKind.COMPLETION: self._completion,
+            StepKind.TASK_REMINDER: self._remind_tasks,
+            StepKind.TASK_ESCALATION: self._escalate_tasks,
         }
         workflow.logger.info(
             "step %s",
@@ -213,8 +221,14 @@ class Story(Effects):
         """A start that moves before it comes: the schedule is drawn again (the run loop wakes),
         and the invitations sent move with it (same UID, a higher SEQUENCE)."""
         s = self._state
+        moved = start - s.assignment.start_date
         s.assignment.start_date = start
         s.term_start = start
+        for task in s.tasks:  # the onboarding's due days move with the first day
+            if task.phase == "onboarding" and task.due is not None and not task.done:
+                task.due += moved
+                if task.follow_from is not None:
+                    task.follow_from = max(task.due, self._today())
         if s.invited_to_kickoff:
             s.kickoff_revision += 1
             await self._mail(
@@ -314,13 +328,54 @@ class Story(Effects):
             self._entry(step.key, "Renewal decision escalated to HR: still no decision")
         )
 
+    async def _remind_tasks(self, step: Step) -> None:
+        """Tasks still open past their due day: each owner gets one mail of theirs (once)."""
+        s = self._state
+        late = self._followed_up(step)
+        owners: dict[str, list[str]] = {}
+        for task in late:
+            task.reminded_at = self._now()
+            owners.setdefault(checklists.owner_of(task, s.assignment), []).append(task.title)
+        day = step.key.split(":", 1)[1]
+        await asyncio.gather(
+            *(self._mail(MailKind.TASK_REMINDER, occurrence=f"{day}_{owner}") for owner in owners)
+        )
+        await self._record(
+            self._entry(
+                step.key,
+                "Late tasks reminded: "
+                + "; ".join(
+                    f"the {owner}: {', '.join(titles)}" for owner, titles in owners.items()
+                ),
+            )
+        )
+
+    async def _escalate_tasks(self, step: Step) -> None:
+        """Tasks still open after the further delay: HR is told, once, in one mail."""
+        late = self._followed_up(step)
+        for task in late:
+            task.escalated_at = self._now()
+        await self._mail(MailKind.TASK_ESCALATION, occurrence=step.key.split(":", 1)[1])
+        await self._record(
+            self._entry(
+                step.key,
+                "Late tasks escalated to HR: " + ", ".join(task.title for task in late),
+            )
+        )
+
     async def _offboard(self, step: Step) -> None:
         """The last day: knowledge transfer, exit feedback, and an invitation to stay in touch."""
         s = self._state
         undecided = s.pending_decision is not None
         s.pending_decision = None
         s.phase = Phase.OFFBOARDING
-        s.tasks += checklists.OFFBOARDING.tasks("offboarding")
+        s.tasks = [t for t in s.tasks if t.phase != "offboarding"] + checklists.given(
+            self._policy.offboarding_tasks,
+            "offboarding",
+            s.assignment.end_date,
+            self._today(),
+            follow_up=workflow.patched(TASK_FOLLOW_UP),
+        )
         mails = [
             self._mail(MailKind.OFFBOARDING_CHECKLIST),
             self._mail(MailKind.EXIT_FEEDBACK),
@@ -377,10 +432,24 @@ class Story(Effects):
     # ------------------------------------------------------------------- schedule
 
     def _plan(self) -> list[Step]:
-        a = self._state.assignment
-        return policy.plan_term(
-            a.start_date, a.end_date, a.timezone, self._policy, review=not self._state.terminated
+        s = self._state
+        a = s.assignment
+        plan = policy.plan_term(
+            a.start_date, a.end_date, a.timezone, self._policy, review=not s.terminated
         )
+        follow_ups = policy.follow_ups(self._checklist(), a.timezone, self._policy)
+        if not follow_ups:
+            return plan
+        return sorted(plan + follow_ups, key=policy.step_order)
+
+    def _checklist(self) -> list[Task]:
+        """The tasks of the phase: the onboarding's until offboarding begins, then its own."""
+        phase = "offboarding" if self._state.phase is Phase.OFFBOARDING else "onboarding"
+        return [t for t in self._state.tasks if t.phase == phase]
+
+    def _followed_up(self, step: Step) -> list[Task]:
+        a = self._state.assignment
+        return policy.followed_up(step, self._checklist(), a.timezone, self._policy)
 
     def _progress(self) -> policy.Progress:
         s = self._state

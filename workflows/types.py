@@ -6,6 +6,7 @@ assignment that started on an older version must still replay.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
@@ -97,6 +98,40 @@ class Assignment(Model):
     policy: str = "standard"  # the named policy it follows (core.policies)
 
 
+# Who does a checklist's task: a person of the assignment (`buddy` and `hr` fall back to the
+# manager when the assignment names none).
+TaskOwner = Literal["manager", "buddy", "hr", "freelancer"]
+TASK_OWNERS: tuple[TaskOwner, ...] = ("manager", "buddy", "hr", "freelancer")
+TASK_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
+MAX_TASK_DUE_DAYS = 90  # a task is due at most this many days from the first or last day
+
+
+class TaskSpec(Model):
+    """One task of a policy's checklist: its id, who does it and by which day. `due_days` counts
+    from the first day for an onboarding task (negative: before it), from the last day for an
+    offboarding one. `title` is the task's title in every language the engine speaks, for a task
+    of the policy's own; a task the catalogue has (`checklist.<id>`) takes its titles there."""
+
+    id: str
+    owner: TaskOwner = "manager"
+    due_days: int = 0
+    title: dict[str, str] = Field(default_factory=dict)
+
+
+# The contract's checklists: onboarding tasks due on the first day, farewell tasks on the last.
+STANDARD_ONBOARDING = (
+    TaskSpec(id="prepare-access"),
+    TaskSpec(id="plan-kickoff"),
+    TaskSpec(id="team-rituals", owner="buddy"),
+    TaskSpec(id="introductions"),
+)
+STANDARD_OFFBOARDING = (
+    TaskSpec(id="knowledge-transfer"),
+    TaskSpec(id="handover-documents", owner="freelancer"),
+    TaskSpec(id="exit-conversation"),
+)
+
+
 # The mails a policy may leave out (`Policy.mails_off`): the conversations, not the contract's
 # facts (welcome, renewal, offboarding and access always happen).
 OPTIONAL_MAILS = ("checkin", "development", "feedback_reminder")
@@ -119,10 +154,17 @@ class Policy(Model):
     weekdays_only: bool = True
     # The conversations a team does without: any of OPTIONAL_MAILS (the step is not planned).
     mails_off: list[str] = Field(default_factory=list)
+    # The checklists, and their follow-up: a task still open this many days after its due day
+    # is reminded to its owner (once), and escalated to HR (once) after the second delay.
+    onboarding_tasks: list[TaskSpec] = Field(default_factory=lambda: list(STANDARD_ONBOARDING))
+    offboarding_tasks: list[TaskSpec] = Field(default_factory=lambda: list(STANDARD_OFFBOARDING))
+    task_reminder_after_days: int = 1
+    task_escalation_after_days: int = 3
 
     def check(self) -> None:
-        """Refuses a policy that has no meaningful schedule (and would loop forever), or that
-        turns off a mail that is not optional."""
+        """Refuses a policy that has no meaningful schedule (and would loop forever), that
+        turns off a mail that is not optional, or whose checklists cannot be followed up."""
+        self._check_tasks()
         unknown = [m for m in self.mails_off if m not in OPTIONAL_MAILS]
         if unknown:
             raise ValueError(
@@ -145,6 +187,39 @@ class Policy(Model):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative, got {getattr(self, name)}")
 
+    def _check_tasks(self) -> None:
+        if self.task_reminder_after_days < 1:
+            raise ValueError(
+                "task_reminder_after_days must be at least 1 (a task is late the day after its"
+                f" due day), got {self.task_reminder_after_days}"
+            )
+        if self.task_escalation_after_days <= self.task_reminder_after_days:
+            raise ValueError(
+                "task_escalation_after_days must come after the reminder (more than"
+                f" {self.task_reminder_after_days}), got {self.task_escalation_after_days}"
+            )
+        seen: set[str] = set()
+        for list_name in ("onboarding_tasks", "offboarding_tasks"):
+            for index, spec in enumerate(getattr(self, list_name)):
+                where = f"{list_name}[{index}]"
+                if not re.fullmatch(TASK_ID_PATTERN, spec.id):
+                    raise ValueError(
+                        f"{where}: id {spec.id!r} must be lower-case letters, digits and '-'"
+                        " (at most 40)"
+                    )
+                if spec.id in seen:
+                    raise ValueError(f"{where}: id {spec.id!r} is used twice")
+                seen.add(spec.id)
+                if any(not text.strip() for text in spec.title.values()):
+                    raise ValueError(f"{where}: {spec.id!r} has an empty title")
+                low = -MAX_TASK_DUE_DAYS if list_name == "onboarding_tasks" else 0
+                if not low <= spec.due_days <= MAX_TASK_DUE_DAYS:
+                    raise ValueError(
+                        f"{where}: {spec.id!r} due_days must be {low}..{MAX_TASK_DUE_DAYS}"
+                        + (" (farewell tasks are given on the last day)" if low == 0 else "")
+                        + f", got {spec.due_days}"
+                    )
+
 
 class ClockSpec(Model):
     """The deployment clock, fixed in the workflow's input so that replay reads the same time."""
@@ -166,6 +241,9 @@ class StepKind(StrEnum):
     REVOKE_ACCESS = "revoke_access"
     FEEDBACK_REMINDER = "feedback_reminder"
     COMPLETION = "completion"
+    # A checklist's tasks still open past their due day: their owners are reminded, then HR.
+    TASK_REMINDER = "task_reminder"
+    TASK_ESCALATION = "task_escalation"
 
 
 class Step(Model):
@@ -178,12 +256,23 @@ class Step(Model):
 
 
 class Task(Model):
+    """A task of the assignment's checklist, given from its policy's `TaskSpec`."""
+
     task_id: str
-    title: str
+    title: str  # in English
     phase: Literal["onboarding", "offboarding"]
     done: bool = False
     done_at: datetime | None = None
     done_by: str | None = None
+    owner: TaskOwner = "manager"
+    due: date | None = None  # the local day it is due by (None: given before tasks had one)
+    # The day its follow-up counts from: its due day, or the day it was given when that is
+    # later (an assignment signed after its start); None: not followed up (given before the
+    # follow-up, or brought in by an import already late: nothing whose moment passed is sent).
+    follow_from: date | None = None
+    titles: dict[str, str] = Field(default_factory=dict)  # a policy's own task: every language
+    reminded_at: datetime | None = None  # its owner was reminded (once)
+    escalated_at: datetime | None = None  # HR was told it is still open (once)
 
 
 class AccessStatus(StrEnum):
@@ -442,6 +531,9 @@ class MailKind(StrEnum):
     # The start moved before it came: the kick-off's invitation moves with it (same UID, a
     # higher SEQUENCE); occurrence is the new start date.
     START_MOVED = "start_moved"
+    # Checklist tasks late: to their owner (occurrence `<day>_<owner>`), then to HR (`<day>`).
+    TASK_REMINDER = "task_reminder"
+    TASK_ESCALATION = "task_escalation"
 
 
 class SendMailInput(Model):

@@ -26,7 +26,7 @@ from workflows.types import MailKind, Person, QueueMailInput
 from .calendar import KICKOFF_AT, KICKOFF_MINUTES, Meeting
 from .config import MailConfig
 from .dates import describe_recurrence, format_date, format_time, zone
-from .recipients import hr_person
+from .recipients import hr_person, task_owner
 
 FEEDBACK_VALID_DAYS = 30
 
@@ -110,7 +110,7 @@ def _shared(m: _Mail) -> dict[str, Any]:
 def _tasks(m: _Mail, phase: str) -> tuple[list[str], list[str]]:
     """The titles of the phase's checklist in the mail's language: all of them, the open ones."""
     tasks = [t for t in m.input.tasks if t.phase == phase]
-    titles = [(checklists.title(t.task_id, m.language, t.title), t.done) for t in tasks]
+    titles = [(checklists.title(t.task_id, m.language, t.title, t.titles), t.done) for t in tasks]
     return [title for title, _ in titles], [title for title, done in titles if not done]
 
 
@@ -191,6 +191,37 @@ def _feedback(m: _Mail) -> dict[str, Any]:
     }
 
 
+def _late_tasks(m: _Mail) -> dict[str, Any]:
+    """The checklist's tasks the follow-up is about (those it marked at its moment): to their
+    owner, the owner's; to HR, all of them, each with who does it."""
+    a = m.input.assignment
+    reminder = m.input.kind == MailKind.TASK_REMINDER
+    owner = m.input.occurrence.rpartition("_")[2] if reminder else ""
+    people = {"freelancer": a.freelancer, "buddy": a.buddy, "hr": m.hr}
+    late = []
+    for t in m.input.tasks:
+        marked = t.reminded_at if reminder else t.escalated_at
+        if marked != m.input.at or (reminder and checklists.owner_of(t, a) != owner):
+            continue
+        person = people.get(checklists.owner_of(t, a)) or a.manager
+        late.append(
+            {
+                "title": checklists.title(t.task_id, m.language, t.title, t.titles),
+                "due": m.day(t.due, weekday=True) if t.due else "",
+                "owner": person.name or person.email,
+            }
+        )
+    recipient = task_owner(m.input, m.config) if reminder else None
+    return {
+        "late_tasks": late,
+        "late_count": len(late),
+        "owner": owner,
+        "owner_first_name": first_name(recipient) if recipient else "",
+        "tasks_url": f"{m.base_url}/assignments/{a.assignment_id}#tasks",
+        "escalated_to_hr": m.hr is not None,
+    }
+
+
 def _nothing(m: _Mail) -> dict[str, Any]:
     return {}
 
@@ -223,4 +254,6 @@ _PARTICULAR: dict[MailKind, Callable[[_Mail], dict[str, Any]]] = {
     MailKind.REVOCATION_HELD: _attention,
     MailKind.INVITATION_CANCELLED: _invitation,
     MailKind.START_MOVED: _invitation,
+    MailKind.TASK_REMINDER: _late_tasks,
+    MailKind.TASK_ESCALATION: _late_tasks,
 }

@@ -12,6 +12,9 @@ the admins (`MailConfig.admin_emails`); revocation_held (the guard holds early e
 revocations): the admins / HR; with neither, whoever of them is known, else the manager.
 invitation_cancelled: whoever the invitation went to (the kick-off: freelancer / manager, buddy;
 a team event: freelancer).
+task_reminder: the owner its occurrence names (`<day>_<owner>`: the manager, the buddy, the HR
+contact as for an escalation, or the freelancer; the manager for a buddy or HR not known).
+task_escalation: HR (as for a renewal escalation) / the manager; with no HR address, the manager.
 
 Mail to the freelancer or the buddy has `Reply-To` the manager, so an answer reaches a person;
 mail to the manager has `Reply-To` HR when known. Nobody is asked to reply to themselves.
@@ -64,6 +67,19 @@ def hr_person(input: QueueMailInput, config: MailConfig) -> Person | None:
     return Person(name="", email=email) if email else None
 
 
+def task_owner(input: QueueMailInput, config: MailConfig) -> Person:
+    """Whom a task reminder is for: the owner its occurrence names, the manager in place of a
+    buddy or HR the assignment does not name."""
+    a = input.assignment
+    owner = input.occurrence.rpartition("_")[2]
+    person = {
+        "freelancer": a.freelancer,
+        "buddy": a.buddy,
+        "hr": hr_person(input, config),
+    }.get(owner)
+    return person or a.manager
+
+
 def recipients_for(input: QueueMailInput, config: MailConfig) -> Recipients:
     a = input.assignment
     kind = input.kind
@@ -83,6 +99,11 @@ def recipients_for(input: QueueMailInput, config: MailConfig) -> Recipients:
     elif kind == MailKind.BUDDY_INTRODUCTION:
         r = Recipients(to=_some(a.buddy), cc=[a.freelancer], reply_to=a.manager)
     elif kind == MailKind.RENEWAL_ESCALATION:
+        r = Recipients(to=[hr], cc=[a.manager]) if hr else Recipients(to=[a.manager])
+    elif kind == MailKind.TASK_REMINDER:
+        owner = task_owner(input, config)
+        r = Recipients(to=[owner], reply_to=hr if owner is a.manager else a.manager)
+    elif kind == MailKind.TASK_ESCALATION:
         r = Recipients(to=[hr], cc=[a.manager]) if hr else Recipients(to=[a.manager])
     elif kind in (MailKind.ACCESS_OVERDUE, MailKind.REVOCATION_HELD):
         admins = [Person(name="", email=e) for e in config.admin_emails]

@@ -11,6 +11,8 @@ from pydantic import (
 )
 
 from api.problems import ProblemDetail
+from core import i18n
+from workflows import checklists
 from workflows.types import (
     AssignmentState,
     Person,
@@ -48,6 +50,21 @@ class TaskOut(BaseModel):
     phase: Literal["onboarding", "offboarding"]
     done: bool
     done_at: datetime | None = None
+    owner: Literal["manager", "buddy", "hr", "freelancer"] = Field(
+        default="manager", description="Who does it (its policy's checklist says)"
+    )
+    due_date: date | None = Field(
+        default=None, description="The local day it is due by; none: not followed up"
+    )
+    reminded_at: datetime | None = Field(
+        default=None, description="When its owner was reminded that it is late"
+    )
+    escalated_at: datetime | None = Field(
+        default=None, description="When HR was told that it is still open"
+    )
+    titles: dict[str, str] = Field(
+        default_factory=dict, description="Its title in every language the engine speaks"
+    )
 
 
 class AccessOut(BaseModel):
@@ -120,7 +137,19 @@ class AssignmentPublic(BaseModel):
             else None,
             tasks=[
                 TaskOut(
-                    task_id=t.task_id, title=t.title, phase=t.phase, done=t.done, done_at=t.done_at
+                    task_id=t.task_id,
+                    title=t.title,
+                    phase=t.phase,
+                    done=t.done,
+                    done_at=t.done_at,
+                    owner=t.owner,
+                    due_date=t.due,
+                    reminded_at=t.reminded_at,
+                    escalated_at=t.escalated_at,
+                    titles={
+                        language: checklists.title(t.task_id, language, t.title, t.titles)
+                        for language in i18n.LANGUAGES
+                    },
                 )
                 for t in state.tasks
             ],
@@ -182,11 +211,23 @@ class Health(BaseModel):
     checks: dict[str, str] = Field(default_factory=dict)
 
 
+class TaskSpecOut(BaseModel):
+    """A task of a policy's checklist."""
+
+    id: str
+    owner: Literal["manager", "buddy", "hr", "freelancer"]
+    due_days: int = Field(description="From the first day (onboarding) or the last (offboarding)")
+    title: dict[str, str] = Field(description="Its own titles; empty: the catalogue's")
+
+
 class PolicyPublic(BaseModel):
     name: str
     version: str = Field(description="The digest of its values: the timeline names it")
-    values: dict[str, int | bool | list[str]] = Field(
-        description="Lead times in days, the send hour, the conversations left out"
+    values: dict[str, int | bool | list[str] | list[TaskSpecOut]] = Field(
+        description=(
+            "Lead times in days, the send hour, the conversations left out, the checklists"
+            " and their follow-up"
+        )
     )
     told: int | None = Field(
         description="Running assignments told of this version at the last start (None: not yet)"

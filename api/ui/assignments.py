@@ -27,10 +27,10 @@ from api.schemas import (
     AssignmentPublic,
     TimelineItem,
 )
+from api.schemas.outputs import TaskOut
 from api.ui.i18n import Translator
 from api.ui.pages import Page, PageError, SignedInPage
 from db import assignments, feedback, mail
-from workflows import checklists
 from workflows.types import CLOSED_PHASES, AssignmentState, Phase, Policy
 
 router = APIRouter(include_in_schema=False)
@@ -236,7 +236,7 @@ async def render(
         facts=_facts(page, a, recorded),
         people=_people(a),
         **_split_timeline(_timeline(t, items, tz, now, closed)),
-        task_groups=_tasks(t, a, tz),
+        task_groups=_tasks(t, a, tz, today),
         tasks_total=len(a.tasks),
         tasks_done=sum(1 for x in a.tasks if x.done),
         access=_access(t, a, tz),
@@ -383,32 +383,58 @@ def _split_timeline(items: list[dict[str, Any]]) -> dict[str, Any]:
     return {"timeline": items[:cut], "timeline_later": items[cut:]}
 
 
-def _tasks(t: Translator, a: AssignmentPublic, tz: str) -> list[dict[str, Any]]:
+def _tasks(t: Translator, a: AssignmentPublic, tz: str, today: date) -> list[dict[str, Any]]:
     groups = []
     for phase in ("onboarding", "offboarding"):
         tasks = [x for x in a.tasks if x.phase == phase]
-        if not tasks:
-            continue
-        groups.append(
-            {
-                "title": t(f"tasks_{phase}"),
-                "tasks": [
-                    {
-                        "id": x.task_id,
-                        "title": checklists.title(x.task_id, t.language, x.title),
-                        "done": x.done,
-                        "done_on": t(
-                            "task_done_on", date=t.date(x.done_at.astimezone(ZoneInfo(tz)))
-                        )
-                        if x.done and x.done_at
-                        else None,
-                    }
-                    for x in tasks
-                ],
-            }
-        )
+        if tasks:
+            groups.append(
+                {"title": t(f"tasks_{phase}"), "tasks": [_task(t, a, x, tz, today) for x in tasks]}
+            )
     # Farewell tasks first once they exist: they are the ones to do now.
     return list(reversed(groups)) if len(groups) == 2 else groups
+
+
+def _task(t: Translator, a: AssignmentPublic, x: TaskOut, tz: str, today: date) -> dict[str, Any]:
+    """A task as the checklist shows it: done on which day; else whose it is, by when, and
+    whether it is late (and who has been told)."""
+    zone = ZoneInfo(tz)
+    task: dict[str, Any] = {
+        "id": x.task_id,
+        "title": x.titles.get(t.language) or x.title,
+        "done": x.done,
+        "done_on": t("task_done_on", date=t.date(x.done_at.astimezone(zone)))
+        if x.done and x.done_at
+        else None,
+        "late": not x.done and x.due_date is not None and x.due_date < today,
+        "owner": None,
+        "due": None,
+        "told": None,
+    }
+    if x.done:
+        return task
+    owner = _owner(a, x.owner)
+    role = t(f"person_{owner[0]}")
+    task["owner"] = t("task_owner", role=role, name=owner[1]) if owner[1] else role
+    if x.due_date is not None:
+        task["due"] = t("task_due", date=t.date(x.due_date, weekday=True))
+    if x.escalated_at is not None:
+        task["told"] = t("task_escalated", date=t.date(x.escalated_at.astimezone(zone)))
+    elif x.reminded_at is not None:
+        task["told"] = t("task_reminded", date=t.date(x.reminded_at.astimezone(zone)))
+    return task
+
+
+def _owner(a: AssignmentPublic, owner: str) -> tuple[str, str]:
+    """(role, name) of who does a task: the manager for a buddy or HR contact not named."""
+    person = {
+        "freelancer": a.freelancer,
+        "buddy": a.buddy,
+        "hr": a.hr_contact,
+    }.get(owner, a.manager)
+    if person is None:
+        return ("hr", "") if owner == "hr" else ("manager", a.manager.name)
+    return owner, person.name
 
 
 def _mail(t: Translator, m: dict[str, Any], clock: Any, tz: str) -> dict[str, Any]:

@@ -180,7 +180,7 @@ def _leaving(t: Translator, x: today_model.Leaving) -> dict[str, Any]:
 
 
 def _tasks(t: Translator, r: today_model.TasksDue) -> dict[str, Any]:
-    titles = [checklists.title(x.task_id, t.language, x.title) for x in r.tasks]
+    titles = [checklists.title(x.task_id, t.language, x.title, x.titles) for x in r.tasks]
     return {
         **_who(r),
         "sub": r.team,

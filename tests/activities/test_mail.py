@@ -63,6 +63,8 @@ EXPECTED = {
     # No admin address is configured here: the HR contact alone, or HR for a hold.
     MailKind.ACCESS_OVERDUE: ({HR}, set()),
     MailKind.REVOCATION_HELD: ({HR}, set()),
+    MailKind.TASK_REMINDER: ({BUDDY}, set()),  # the buddy's task
+    MailKind.TASK_ESCALATION: ({HR}, {MANAGER}),
 }
 
 

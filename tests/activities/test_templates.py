@@ -69,9 +69,21 @@ def realistic_state(
                 ),
             ],
             "tasks": [
-                Task(task_id="badge", title="Order a badge and a laptop", phase="onboarding"),
                 Task(
-                    task_id="intro", title="Introduce Sam at the team meeting", phase="onboarding"
+                    task_id="badge",
+                    title="Order a badge and a laptop",
+                    phase="onboarding",
+                    owner="buddy",
+                    due=date(2027, 1, 8),
+                    reminded_at=AT,
+                    escalated_at=AT,
+                ),
+                Task(
+                    task_id="intro",
+                    title="Introduce Sam at the team meeting",
+                    phase="onboarding",
+                    due=date(2027, 1, 11),
+                    escalated_at=AT,
                 ),
                 Task(task_id="desk", title="Book a desk", phase="onboarding", done=True),
                 Task(task_id="runbook", title="Hand over the payroll runbook", phase="offboarding"),
@@ -91,6 +103,8 @@ DEFAULT_OCCURRENCE = {
     MailKind.TEAM_EVENT_INVITATION: "0",
     MailKind.INVITATION_CANCELLED: "welcome",  # the kick-off's invitation withdrawn
     MailKind.START_MOVED: "2027-01-11",  # the new start date
+    MailKind.TASK_REMINDER: "2027-01-12_buddy",  # the buddy's late tasks
+    MailKind.TASK_ESCALATION: "2027-01-14",
 }
 
 
@@ -349,16 +363,45 @@ def test_text_to_blocks() -> None:
 
 def test_checklists_speak_the_assignments_language() -> None:
     from workflows import checklists
-    from workflows.types import Task
+    from workflows.types import Policy, TaskSpec
 
-    tasks = [
-        Task(task_id=tid, title=titles["en"], phase="onboarding")
-        for tid, titles in checklists.ONBOARDING.items()
-    ]
+    own = TaskSpec(
+        id="laptop",
+        owner="buddy",
+        title={"en": "Hand over the laptop", "nl": "Geef de laptop af", "fr": "Remettre le PC"},
+    )
+    specs = [*Policy().onboarding_tasks, own]
+    tasks = checklists.given(specs, "onboarding", date(2027, 1, 11), date(2027, 1, 4))
+    assert [t.due for t in tasks] == [date(2027, 1, 11)] * len(specs)
+    english = [checklists.title(t.task_id, "en", t.title, t.titles) for t in tasks]
     for language in ("en", "nl", "fr"):
         state = realistic_state(language=language)
         state.tasks = tasks
         text = compose(queued(state, MailKind.MANAGER_CHECKLIST), CONFIG).text
-        for titles in checklists.ONBOARDING.values():
-            assert titles[language] in text, (language, titles[language])
-    assert all(set(t) == {"en", "nl", "fr"} for t in checklists.OFFBOARDING.values())
+        titles = [checklists.title(t.task_id, language, t.title, t.titles) for t in tasks]
+        assert all(title in text for title in titles), (language, text)
+        if language != "en":
+            assert not set(titles) & set(english), language  # every title is translated
+    for spec in Policy().offboarding_tasks:
+        assert {checklists.title(spec.id, x, spec.id) for x in ("en", "nl", "fr")} != {spec.id}
+
+
+@pytest.mark.parametrize("language", ["en", "nl", "fr"])
+def test_a_late_task_is_told_to_its_owner_then_to_hr(language: str) -> None:
+    """The reminder names the owner's own late tasks, with their due day; the escalation names
+    every task it marked, with who does it."""
+    state = realistic_state(language=language)
+    reminder = compose(queued(state, MailKind.TASK_REMINDER), CONFIG)
+    escalation = compose(queued(state, MailKind.TASK_ESCALATION), CONFIG)
+    assert "Order a badge and a laptop" in reminder.text  # the buddy's, reminded at AT
+    assert "Introduce Sam" not in reminder.text  # the manager's
+    assert "Jo" in reminder.text.splitlines()[0]  # to the buddy, by first name
+    assert (
+        f"{CONFIG.public_url.rstrip('/')}/assignments/{state.assignment.assignment_id}#tasks"
+        in (reminder.text)
+    )
+    assert "Order a badge and a laptop" in escalation.text
+    assert "Introduce Sam at the team meeting" in escalation.text
+    assert "Book a desk" not in escalation.text  # done
+    assert state.assignment.buddy is not None and state.assignment.buddy.name in escalation.text
+    assert reminder.language == escalation.language == language

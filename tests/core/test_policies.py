@@ -19,7 +19,7 @@ def test_the_example_writes_out_the_standard_policy_with_every_key() -> None:
     book = load(EXAMPLE)
     assert book[STANDARD] == Policy()
     text = EXAMPLE.read_text()
-    assert all(f"\n{key} = " in text for key in KEYS)
+    assert all(f"\n{key} = " in text or f"\n[[standard.{key}]]" in text for key in KEYS)
     assert book.choose(None, "Support") == "short-contracts"
     assert book.choose(None, "Payroll") == STANDARD
     assert book.choose("standard", "Support") == STANDARD
@@ -45,6 +45,33 @@ def test_without_a_file_standard_is_built_in() -> None:
         ('[fast]\nmails_off = ["welcome"]\n', "[fast] mails_off: 'welcome' cannot be turned off"),
         ('[fast]\nmails_off = "checkin"\n', "[fast] mails_off: Input should be a valid list"),
         ("fast = 3\n", "'fast' must be a table"),
+        (
+            '[fast]\n[[fast.onboarding_tasks]]\nid = "laptop"\n',
+            "[fast] onboarding_tasks[0] 'laptop' is not a task the engine knows: give its title",
+        ),
+        (
+            '[fast]\n[[fast.onboarding_tasks]]\nid = "laptop"\ntitle = { en = "Laptop" }\n',
+            "onboarding_tasks[0] 'laptop' title lacks nl, fr",
+        ),
+        (
+            '[fast]\n[[fast.offboarding_tasks]]\nid = "exit-conversation"\nowner = "boss"\n',
+            "[fast] offboarding_tasks[0].owner: Input should be 'manager', 'buddy', 'hr' or",
+        ),
+        (
+            '[fast]\n[[fast.offboarding_tasks]]\nid = "exit-conversation"\ndue = 3\n',
+            "offboarding_tasks[0] unknown key 'due' (a task's keys are: id, owner, due_days",
+        ),
+        (
+            '[fast]\n[[fast.offboarding_tasks]]\nid = "exit-conversation"\ndue_days = -2\n',
+            "due_days must be 0..90 (farewell tasks are given on the last day), got -2",
+        ),
+        (
+            '[fast]\n[[fast.onboarding_tasks]]\nid = "intro"\n[[fast.offboarding_tasks]]\n'
+            'id = "intro"\n',
+            "offboarding_tasks[0]: id 'intro' is used twice",
+        ),
+        ("[fast]\ntask_escalation_after_days = 1\n", "task_escalation_after_days must come after"),
+        ("[fast]\ntask_reminder_after_days = 0\n", "task_reminder_after_days must be at least 1"),
         ("[fast\n", "not valid TOML"),
     ],
 )

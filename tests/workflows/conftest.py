@@ -33,6 +33,7 @@ from workflows.types import (
     AssignmentWorkflowInput,
     ClockSpec,
     Imported,
+    Policy,
     workflow_id_for,
 )
 
@@ -83,14 +84,21 @@ class Lifecycle:
         return self.clock.now(await self.env.get_current_time())
 
     async def start(
-        self, assignment: Assignment, *, imported: Imported | None = None
+        self,
+        assignment: Assignment,
+        *,
+        imported: Imported | None = None,
+        policy: Policy | None = None,
     ) -> WorkflowHandle[Any, Any]:
-        """Signs the assignment; or, `imported`, brings it in already running."""
+        """Signs the assignment (following `policy`, by default the standard one); or,
+        `imported`, brings it in already running."""
         spec = ClockSpec(anchor=self.clock.anchor, speed=self.clock.speed, start=self.clock.start)
         self.started.append(workflow_id_for(assignment.assignment_id))
         return await self.client.start_workflow(
             AssignmentWorkflow.run,
-            AssignmentWorkflowInput(assignment=assignment, clock=spec, imported=imported),
+            AssignmentWorkflowInput(
+                assignment=assignment, clock=spec, imported=imported, policy=policy or Policy()
+            ),
             id=workflow_id_for(assignment.assignment_id),
             task_queue=self.task_queue,
         )

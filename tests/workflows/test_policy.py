@@ -9,9 +9,12 @@ import pytest
 
 from workflows.policy import (
     AHEAD_IN,
+    FOLLOW_UPS,
     PERFORMED_IN,
     Progress,
     day_boundary,
+    follow_up_at,
+    follow_ups,
     local_date,
     offboarding_at,
     people_time,
@@ -21,7 +24,7 @@ from workflows.policy import (
     upcoming,
     zone,
 )
-from workflows.types import Phase, Policy, Step, StepKind
+from workflows.types import Phase, Policy, Step, StepKind, Task
 
 TOKYO = "Asia/Tokyo"  # UTC+9 all year: local times are easy to read back
 BRUSSELS = "Europe/Brussels"  # CET (UTC+1) / CEST (UTC+2), changes 2027-03-28 and 2027-10-31
@@ -402,7 +405,7 @@ def test_plan_does_not_depend_on_today() -> None:
         end = start + timedelta(days=180)
         steps = plan_term(start, end, BRUSSELS, Policy())
 
-        assert kinds(steps) == set(StepKind)
+        assert kinds(steps) == set(StepKind) - FOLLOW_UPS
         assert by_key(steps)["start"] == day_boundary(start, BRUSSELS)
         assert by_key(steps)["onboarding"] == people_time(
             start - timedelta(days=7), BRUSSELS, Policy()
@@ -632,3 +635,56 @@ def test_what_is_done_or_answered_is_not_ahead() -> None:
     assert not still_ahead(reminder, progress(Phase.OFFBOARDING, feedback_received=True), TERM)
     done = progress(Phase.ACTIVE, done=frozenset({FIRST_CHECKIN.key}))
     assert not still_ahead(FIRST_CHECKIN, done, TERM)
+
+
+def test_a_late_task_is_followed_up_on_working_days_the_escalation_after_the_reminder() -> None:
+    """Reminder the day after the due day, escalation two days later; a weekend moves either to
+    the Monday (never earlier: it is about something late), and the escalation never shares the
+    reminder's day. A task given after its due day counts from the day it was given."""
+    rules = Policy(task_reminder_after_days=1, task_escalation_after_days=2)
+    wednesday, friday = date(2027, 3, 10), date(2027, 3, 12)
+
+    def moments(task: Task) -> tuple[date | None, date | None]:
+        found = [follow_up_at(task, kind, BRUSSELS, rules) for kind in FOLLOW_UPS_IN_ORDER]
+        return tuple(local_date(at, BRUSSELS) if at else None for at in found)  # type: ignore[return-value]
+
+    def task(**changes: object) -> Task:
+        values: dict[str, object] = {"task_id": "t", "title": "T", "phase": "onboarding"}
+        return Task(**(values | changes))  # type: ignore[arg-type]
+
+    assert moments(task(due=wednesday, follow_from=wednesday)) == (
+        date(2027, 3, 11),
+        date(2027, 3, 12),
+    )
+    # Due on Friday: reminded on Monday, escalated on Tuesday (not both on the Monday).
+    assert moments(task(due=friday, follow_from=friday)) == (date(2027, 3, 15), date(2027, 3, 16))
+    # Signed after its due day: counted from the day it was given.
+    assert moments(task(due=date(2027, 1, 4), follow_from=wednesday)) == (
+        date(2027, 3, 11),
+        date(2027, 3, 12),
+    )
+    assert moments(task(due=wednesday, follow_from=None)) == (None, None)  # not followed up
+    assert moments(task(due=wednesday, follow_from=wednesday, done=True)) == (None, None)
+    reminded = task(
+        due=wednesday, follow_from=wednesday, reminded_at=datetime(2027, 3, 11, 8, tzinfo=UTC)
+    )
+    assert moments(reminded) == (None, date(2027, 3, 12))  # once each
+
+    at_nine = people_time(date(2027, 3, 11), BRUSSELS, rules)
+    assert (
+        follow_up_at(
+            task(due=wednesday, follow_from=wednesday), StepKind.TASK_REMINDER, BRUSSELS, rules
+        )
+        == at_nine
+    )
+    # Several late tasks at one moment: one step.
+    late = [
+        task(due=wednesday, follow_from=wednesday),
+        task(task_id="u", due=wednesday, follow_from=wednesday),
+    ]
+    steps = follow_ups(late, BRUSSELS, rules)
+    assert [s.key for s in steps] == ["task_reminder:2027-03-11", "task_escalation:2027-03-12"]
+    assert not any(s.catch_up for s in steps)
+
+
+FOLLOW_UPS_IN_ORDER = (StepKind.TASK_REMINDER, StepKind.TASK_ESCALATION)
