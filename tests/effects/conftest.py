@@ -14,6 +14,7 @@ import asyncio
 import base64
 import json
 import secrets
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -49,6 +50,28 @@ TOOLS = ["chat", "wiki", "payroll-suite"]
 ADMIN_EMAIL = "it-admin@client.example"
 HR_EMAIL = "hr@client.example"
 FIGURES = Path(__file__).resolve().parents[2] / "test-artifacts" / "effects-figures.json"
+# The team whose checklist follows up closely (tests/effects/test_checklists.py): a task late
+# the day after its due day, HR told the day after that, on any day of the week.
+CLOSE_TEAM = "Checklists"
+POLICIES = f"""
+[close-follow-up]
+weekdays_only = false
+task_reminder_after_days = 1
+task_escalation_after_days = 2
+
+[[close-follow-up.onboarding_tasks]]
+id = "prepare-access"
+
+[[close-follow-up.onboarding_tasks]]
+id = "team-rituals"
+owner = "buddy"
+
+[[close-follow-up.onboarding_tasks]]
+id = "introductions"
+
+[teams]
+"{CLOSE_TEAM}" = "close-follow-up"
+"""
 
 
 @dataclass
@@ -164,7 +187,10 @@ async def stack(database_url: str) -> AsyncIterator[Stack]:
 async def _running(  # type: ignore[no-untyped-def]
     env, url, smtp_url, notify_url, notify_secret, proxy, sink, deliveries
 ) -> AsyncIterator[Stack]:
+    policies = Path(tempfile.mkdtemp(prefix="effects-")) / "policies.toml"
+    policies.write_text(POLICIES)
     settings = Settings(
+        policies=policies,
         database_url=url,
         temporal_address=env.client.service_client.config.target_host,
         task_queue=f"effects-{uuid.uuid4().hex[:8]}",
