@@ -224,7 +224,7 @@ class Lifecycle:
             state = signing.signed_state(assignment, self._policy_of(assignment), now)
             state.policy_version = self.settings.policy_book.version(assignment.policy)
             return state, signing.signed_entry(state, now), None
-        imported = Imported(term=body.term)
+        imported = Imported(term=body.term, past_renewals=body.past_renewals)
         rules = self._policy_of(assignment)
         state, arrived = signing.imported_state(assignment, body.term, rules, now)
         state.policy_version = self.settings.policy_book.version(assignment.policy)
@@ -234,7 +234,7 @@ class Lifecycle:
                 f"the assignment ended on {assignment.end_date} and its offboarding is over:"
                 " nothing is left to run",
             )
-        return state, signing.imported_entry(state, now), imported
+        return state, signing.imported_entry(state, now, body.past_renewals), imported
 
     def _policy_of(self, assignment: Assignment) -> Policy:
         return self.settings.policy_book[assignment.policy]

@@ -2,10 +2,11 @@
 file (the contract's section 6, "Import").
 
 A row is the create body flattened (`freelancer_name`, `freelancer_email`, ..., `tools`
-separated by `;`), with an optional `term` and `policy`. Each row is judged on its own by the
-same service as `POST /v1/assignments:import`; a refused row is told as `line N: reason`
-(the header is line 1) and never stops the others. A second run of the same file changes
-nothing. `--dry-run` writes nothing and tells, per row, what would happen.
+separated by `;`), with an optional `term`, `past_renewals` (the earlier terms' last days,
+oldest first, separated by `;`; the term is then the one after them) and `policy`. Each row is
+judged on its own by the same service as `POST /v1/assignments:import`; a refused row is told as
+`line N: reason` (the header is line 1) and never stops the others. A second run of the same
+file changes nothing. `--dry-run` writes nothing and tells, per row, what would happen.
 """
 
 from __future__ import annotations
@@ -29,7 +30,10 @@ REQUIRED = (
     "assignment_id", "freelancer_name", "freelancer_email", "manager_name", "manager_email",
     "team", "role", "purpose", "start_date", "end_date", "tools", "timezone",
 )  # fmt: skip
-OPTIONAL = ("language", "term", "buddy_name", "buddy_email", "hr_name", "hr_email", "policy")
+OPTIONAL = (
+    "language", "term", "past_renewals", "buddy_name", "buddy_email", "hr_name", "hr_email",
+    "policy",
+)  # fmt: skip
 # The body's people, and the columns that hold them.
 PEOPLE = {"freelancer": "freelancer", "manager": "manager", "buddy": "buddy", "hr_contact": "hr"}
 IN_FLIGHT = 16  # rows under way at once
@@ -91,6 +95,10 @@ def body_of(values: dict[Any, Any]) -> dict[str, Any]:
     if "term" in cells:
         term = cells.pop("term")
         body["term"] = int(term) if term.isdigit() else term
+    if "past_renewals" in cells:
+        body["past_renewals"] = [
+            d.strip() for d in cells.pop("past_renewals").split(";") if d.strip()
+        ]
     body.update(cells)
     if None in values:  # cells beyond the header
         body["unexpected_cells"] = values[None]

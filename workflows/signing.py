@@ -5,6 +5,7 @@ records the same (an entry of the same key is kept once)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from workflows import checklists, policy
@@ -123,19 +124,28 @@ def imported_state(
     return state, arrived
 
 
-def imported_summary(state: AssignmentState) -> str:
+def imported_summary(state: AssignmentState, past_renewals: Sequence[date] = ()) -> str:
+    told = ""
+    if past_renewals:
+        told = " (renewed before at the end of " + ", ".join(map(str, past_renewals)) + ")"
     return (
-        f"Imported in phase {state.phase.value}, term {state.term}: nothing whose moment had"
-        " passed was sent"
+        f"Imported in phase {state.phase.value}, term {state.term}{told}: nothing whose moment"
+        " had passed was sent"
     )
 
 
-def imported_entry(state: AssignmentState, at: datetime) -> TimelineEntry:
-    """The first entry of an imported assignment, as the workflow's `_import` records it."""
+def imported_entry(
+    state: AssignmentState, at: datetime, past_renewals: Sequence[date] = ()
+) -> TimelineEntry:
+    """The first entry of an imported assignment, as the workflow's `_arrive` records it: its
+    phase and term, and the earlier terms' renewals it was told of."""
+    data = policy_data(state)
+    if past_renewals:
+        data["past_renewals"] = " ".join(map(str, past_renewals))
     return TimelineEntry(
         key=f"{state.term}:imported",
         at=at,
         kind="imported",
-        summary=imported_summary(state),
-        data=policy_data(state),
+        summary=imported_summary(state, past_renewals),
+        data=data,
     )

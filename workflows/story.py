@@ -113,7 +113,9 @@ class Story(Effects):
         missing, without a welcome; a renewal whose request's moment has passed is asked now,
         its reminder and escalation following at their moments."""
         s = self._state
-        await self._record(signing.imported_entry(s, s.signed_at or self._now()))
+        imported = self._input.imported
+        renewals = imported.past_renewals if imported else []
+        await self._record(signing.imported_entry(s, s.signed_at or self._now(), renewals))
         if s.phase is Phase.SCHEDULED:
             await self._mail(MailKind.MANAGER_CHECKLIST)
         elif s.phase is Phase.RENEWAL_REVIEW:

@@ -365,6 +365,7 @@ class Imported(Model):
     """An assignment that already runs, brought in by `lifecycle import` or the batch endpoint."""
 
     term: int = Field(default=1, ge=1)
+    past_renewals: list[date] = Field(default_factory=list)  # the earlier terms' last days
 
 
 class PolicyChange(Model):

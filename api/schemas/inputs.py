@@ -5,6 +5,7 @@ deployment clock's today."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -212,19 +213,57 @@ def _at_least_one_of(**kinds: str) -> JsonDict:
 
 
 IMPORT_BATCH = 500  # items in one POST /v1/assignments:import
+MAX_PAST_RENEWALS = 100  # the earlier terms an imported row may tell of
 
 
 class AssignmentImport(AssignmentCreate):
     """An assignment that already runs (section 6, "Import"): the create body and its term."""
 
-    term: Annotated[int, Field(ge=1, le=999, description="The term it is in (1: the first)")] = 1
+    term: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=999,
+            description="The term it is in (1: the first; unset: the one after its past renewals)",
+        ),
+    ] = 1
+    past_renewals: Annotated[
+        list[date],
+        Field(
+            max_length=MAX_PAST_RENEWALS,
+            description="The last days of its earlier terms, each renewed, oldest first",
+        ),
+    ] = Field(default_factory=list)
+
+    @field_validator("past_renewals")
+    @classmethod
+    def _before_this_term(cls, value: list[date], info: ValidationInfo) -> list[date]:
+        start = info.data.get("start_date")
+        if any(later <= earlier for earlier, later in itertools.pairwise(value)):
+            raise ValueError("must be in order, oldest first, each once")
+        if start is not None and value and value[-1] >= start:
+            raise ValueError(f"must all be before start_date ({start}): they ended earlier terms")
+        return value
+
+    @model_validator(mode="after")
+    def _term_follows_its_renewals(self) -> AssignmentImport:
+        if "term" not in self.model_fields_set:
+            self.term = len(self.past_renewals) + 1
+        elif len(self.past_renewals) > self.term - 1:
+            raise ValueError(
+                f"past_renewals: {len(self.past_renewals)} renewals lead to term"
+                f" {len(self.past_renewals) + 1} at least, not term {self.term}"
+            )
+        return self
 
     def identity(self) -> dict[str, object]:
-        """What makes a repeat the same row: the create body, and the term where it is not the
-        first (so that an assignment created before is the same row)."""
+        """What makes a repeat the same row: the create body, the term where it is not the
+        first (so that an assignment created before is the same row), its past renewals if any."""
         data = super().identity()
         if data["term"] == 1:
             del data["term"]
+        if not data["past_renewals"]:
+            del data["past_renewals"]
         return data
 
 

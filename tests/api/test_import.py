@@ -123,3 +123,36 @@ async def test_a_batch_larger_than_a_create_body_is_taken(http, auth, unique_id)
     answer = await batch(http, auth, items)
     assert answer.status_code == 200, answer.text
     assert answer.json()["imported"] == 100
+
+
+async def test_an_item_tells_of_its_past_renewals(http, auth, unique_id) -> None:
+    """The earlier terms' last days, oldest first: the term is the one after them, and the
+    first entry of the timeline tells of them; a list out of order, one reaching into this term
+    or longer than the term allows is refused with its field."""
+    today = DEPLOYMENT.today()
+    past = [today - timedelta(days=220), today - timedelta(days=40)]
+    told = row(f"{unique_id}-renewed", -39, 50, past_renewals=[d.isoformat() for d in past])
+    wrong = [
+        row(
+            f"{unique_id}-order", -39, 50, past_renewals=[past[1].isoformat(), past[0].isoformat()]
+        ),
+        row(f"{unique_id}-late", -39, 50, past_renewals=[(today - timedelta(days=20)).isoformat()]),
+        row(f"{unique_id}-term", -39, 50, term=2, past_renewals=[d.isoformat() for d in past]),
+    ]
+    got = (await batch(http, auth, [told, *wrong])).json()["items"]
+    assert [r["result"] for r in got] == ["imported", "refused", "refused", "refused"], got
+    errors = [r["problem"]["errors"][0] for r in got[1:]]
+    assert errors[0]["field"] == "items.1.past_renewals"
+    assert "in order, oldest first" in errors[0]["message"]
+    assert "before start_date" in errors[1]["message"]
+    assert "2 renewals lead to term 3 at least, not term 2" in errors[2]["message"]
+
+    read = await http.get(f"/v1/assignments/{unique_id}-renewed", headers=auth("viewer"))
+    assert read.json()["term"] == 3
+    timeline = await http.get(
+        f"/v1/assignments/{unique_id}-renewed/timeline", headers=auth("viewer")
+    )
+    (entry,) = [i for i in timeline.json() if i["kind"] == "imported"]
+    assert f"term 3 (renewed before at the end of {past[0]}, {past[1]})" in entry["summary"]
+    again = (await batch(http, auth, [told])).json()["items"][0]
+    assert again["result"] == "unchanged"

@@ -40,7 +40,10 @@ def write_csv(stack: Stack, path: Path, run: str) -> dict[str, str]:
     rows: list[list[str]] = []
     for phase, (start, end, term, _) in ROWS.items():
         assignment_id = ids[phase] = f"IMP-{run}-{phase}"
-        rows.append(cells(stack, assignment_id, start, end, term=str(term)))
+        given = {"term": str(term)}
+        if term == 2:  # told by its past renewal: the term after it
+            given = {"past_renewals": (stack.today() + timedelta(days=start - 1)).isoformat()}
+        rows.append(cells(stack, assignment_id, start, end, **given))
     rows.append(cells(stack, f"IMP-{run}-mail", -10, 50, freelancer_email="not-an-address"))
     rows.append(cells(stack, f"IMP-{run}-dates", 10, 5))
     rows.append(cells(stack, f"IMP-{run}-tool", -10, 50, tools="chat;typewriter"))

@@ -99,8 +99,17 @@ def test_operator_finds_an_assignment_decides_its_renewal_and_completes_a_task(
     after = stack.assignment(assignment_id)
     assert after["phase"] == "active" and after["end_date"] == new_end.isoformat()
 
-    # Complete a task.
+    # Each open task says whose it is and by when; those due on the first day are late.
     tasks = page.locator("#tasks")
+    start = date.fromisoformat(a["start_date"])
+    rituals = tasks.locator("li.task", has_text="team's rituals")
+    expect(rituals).to_contain_text(f"Buddy: Jo Maes · due {start:%a} {start.day} {start:%b}")
+    expect(rituals.locator(".chip--late")).to_have_text("Late")
+    expect(tasks.locator("li.task", has_text="Plan the kick-off")).to_contain_text(
+        "Manager: Lea Janssens"
+    )
+
+    # Complete a task.
     first_open = tasks.locator("li.task:not(.task--done)").first
     title = (first_open.locator(".task__title").text_content() or "").split(": ", 1)[-1]
     first_open.get_by_role("button", name="Mark done").click()
