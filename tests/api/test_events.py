@@ -110,7 +110,7 @@ async def test_a_tampered_body_is_401(http, signer, unique_id):
 async def test_a_stale_or_future_signature_is_401(http, signer, unique_id):
     event = signer.event("assignment.signed", create_body(unique_id))
     # wall clock ok: a signature's timestamp is judged on real time, not the deployment's
-    old = datetime.now(UTC) - timedelta(minutes=6)
+    old = datetime.now(UTC) - timedelta(minutes=6)  # wall clock ok
     future = datetime.now(UTC) + timedelta(minutes=6)  # wall clock ok
     for at in (old, future):
         problem = assert_problem(await post(http, *signer.signed(event, at=at)), 401)

@@ -35,7 +35,8 @@ def test_tampered_foreign_or_expired_cookies_are_nothing() -> None:
     assert sessions.decode("a.b.c", KEY) is None
     assert sessions.decode("x" * 5000, KEY) is None
     # wall clock ok: a session expires in real time, not on the deployment's clock
-    expired = sessions.Session(csrf="c", expires_at=int(time.time()) - 1, key_id=1, role="viewer")
+    past = int(time.time()) - 1  # wall clock ok
+    expired = sessions.Session(csrf="c", expires_at=past, key_id=1, role="viewer")
     assert sessions.decode(sessions.encode(expired, KEY), KEY) is None
     # A flash is signed for another purpose: it never passes for a session, nor the reverse.
     assert sessions.decode(sessions.encode_flash("signed_out", KEY), KEY) is None
