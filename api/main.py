@@ -26,7 +26,16 @@ from api.lifecycle import Lifecycle
 from api.metrics import Metrics
 from api.middleware import MAX_BODY, RequestMiddleware
 from api.policies import tell_at_start
-from api.routes import assignments, attention, clock, events, feedback, health, policies
+from api.routes import (
+    assignments,
+    attention,
+    clock,
+    decide,
+    events,
+    feedback,
+    health,
+    policies,
+)
 from api.schemas import timezones
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
@@ -113,7 +122,7 @@ def create_app(
     app.state.event_locks = events.KeyedLocks()
     problems.install(app)
     app.add_middleware(RequestMiddleware, metrics=app.state.metrics, max_body=MAX_BODY)
-    for module in (assignments, attention, policies, events, clock, health, feedback):
+    for module in (assignments, attention, policies, events, clock, health, feedback, decide):
         app.include_router(module.router)
     ui.install(app)  # the operator UI: its pages and /static
     _document(app, settings)

@@ -1,13 +1,16 @@
-"""Signed, expiring exit-feedback tokens: the `{token}` of `/feedback/{token}` links.
+"""Signed, expiring tokens: the `{token}` of `/feedback/{token}` links (the exit feedback) and of
+`/decide/{token}` links (a manager's renewal decision).
 
 A token is two base64url parts (no padding) joined by a dot:
 
     <payload>.<signature>
 
-where `payload` is compact JSON `{"a": assignment_id, "t": term, "x": expiry (unix seconds)}` and
+where `payload` is compact JSON `{"a": assignment_id, "t": term, "x": expiry (unix seconds)}`
+(a decision token adds `"r"`, the moment the decision was asked, and `"m"`, a digest of the
+manager's address: bound to that decision and that manager, without the address in the link) and
 `signature` is HMAC-SHA256 over the ASCII payload part, under the signing key and a purpose label
-(so a signature made for something else with the same key never passes for a feedback token).
-Expiry is kept to the second; microseconds are dropped.
+(so a signature made for something else with the same key never passes for a token of this
+kind). Expiry is kept to the second; microseconds are dropped.
 
 `FeedbackClaim.token_id` is the signature's hex digest: one id per token, for single-use checks
 (the `feedback.token_id` column). Only tokens in canonical encoding are accepted, so two spellings
@@ -29,6 +32,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 _PURPOSE = b"assignment-lifecycle/feedback/v1\x00"
+_DECISION = b"assignment-lifecycle/decision/v1\x00"
 _PART = re.compile(r"[A-Za-z0-9_-]+")
 _MAX_LENGTH = 1024  # far above any real token; refuses to decode megabytes of garbage
 _SIGNATURE_BYTES = hashlib.sha256().digest_size
@@ -40,7 +44,7 @@ class TokenError(Exception):
     """The token cannot be used; `reason` says why (`malformed`, `forged` or `expired`)."""
 
     def __init__(self, reason: TokenErrorReason) -> None:
-        super().__init__(f"feedback token {reason}")
+        super().__init__(f"token {reason}")
         self.reason: TokenErrorReason = reason
 
 
@@ -54,19 +58,84 @@ class FeedbackClaim:
 
 def make_feedback_token(assignment_id: str, term: int, key: str, expires_at: datetime) -> str:
     """A token for the exit-feedback form of `assignment_id`'s `term`, valid until `expires_at`."""
+    return _make(_PURPOSE, {}, assignment_id, term, key, expires_at)
+
+
+def read_feedback_token(token: str, key: str, now: datetime) -> FeedbackClaim:
+    """The claim of a genuine, unexpired token; raises `TokenError` and nothing else otherwise."""
+    claims, expires_at, token_id = _read(_PURPOSE, (), token, key, now)
+    return FeedbackClaim(
+        assignment_id=claims["a"], term=claims["t"], expires_at=expires_at, token_id=token_id
+    )
+
+
+@dataclass(frozen=True)
+class DecisionClaim:
+    assignment_id: str
+    term: int
+    asked: int  # when the decision was asked (unix seconds): this decision, no other
+    manager: str  # manager_digest() of the address it was sent to
+    expires_at: datetime  # UTC: the decision's deadline
+    token_id: str
+
+
+def manager_digest(email: str) -> str:
+    """What a decision link knows of its manager: a digest of the address, not the address."""
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:16]
+
+
+def make_decision_token(
+    assignment_id: str,
+    term: int,
+    asked: datetime,
+    manager_email: str,
+    key: str,
+    expires_at: datetime,
+) -> str:
+    """A link's token for the renewal decision of `assignment_id`'s `term` asked at `asked`, for
+    the manager at `manager_email`, valid until the decision's deadline `expires_at`."""
+    extra = {"r": int(asked.timestamp()), "m": manager_digest(manager_email)}
+    return _make(_DECISION, extra, assignment_id, term, key, expires_at)
+
+
+def read_decision_token(token: str, key: str, now: datetime) -> DecisionClaim:
+    """The claim of a genuine, unexpired decision token; `TokenError` otherwise."""
+    claims, expires_at, token_id = _read(_DECISION, ("r", "m"), token, key, now)
+    asked, manager = claims["r"], claims["m"]
+    if isinstance(asked, bool) or not isinstance(asked, int) or not isinstance(manager, str):
+        raise TokenError("malformed")
+    return DecisionClaim(
+        assignment_id=claims["a"],
+        term=claims["t"],
+        asked=asked,
+        manager=manager,
+        expires_at=expires_at,
+        token_id=token_id,
+    )
+
+
+def _make(
+    purpose: bytes,
+    extra: dict[str, object],
+    assignment_id: str,
+    term: int,
+    key: str,
+    expires_at: datetime,
+) -> str:
     if not key:
         raise ValueError("the signing key is empty")
     if expires_at.tzinfo is None:
         raise ValueError("expires_at must be timezone-aware")
     if not assignment_id or isinstance(term, bool) or not isinstance(term, int) or term < 1:
-        raise ValueError("a feedback token needs an assignment id and a term of at least 1")
-    claims = {"a": assignment_id, "t": term, "x": int(expires_at.timestamp())}
+        raise ValueError("a token needs an assignment id and a term of at least 1")
+    claims = {"a": assignment_id, "t": term, **extra, "x": int(expires_at.timestamp())}
     payload = _encode(json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode())
-    return f"{payload}.{_encode(_sign(payload, key))}"
+    return f"{payload}.{_encode(_sign(payload, key, purpose))}"
 
 
-def read_feedback_token(token: str, key: str, now: datetime) -> FeedbackClaim:
-    """The claim of a genuine, unexpired token; raises `TokenError` and nothing else otherwise."""
+def _read(
+    purpose: bytes, extra: tuple[str, ...], token: str, key: str, now: datetime
+) -> tuple[dict, datetime, str]:
     if not key:
         raise ValueError("the signing key is empty")
     if now.tzinfo is None:
@@ -78,22 +147,17 @@ def read_feedback_token(token: str, key: str, now: datetime) -> FeedbackClaim:
     if len(signature) != _SIGNATURE_BYTES:
         raise TokenError("malformed")
     _decode(payload)  # a well-formed payload part, before the signature is even looked at
-    if not hmac.compare_digest(signature, _sign(payload, key)):
+    if not hmac.compare_digest(signature, _sign(payload, key, purpose)):
         raise TokenError("forged")
-    claims = _claims(_decode(payload))
+    claims = _claims(_decode(payload), extra)
     expires_at = datetime.fromtimestamp(claims["x"], UTC)
     if now >= expires_at:
         raise TokenError("expired")
-    return FeedbackClaim(
-        assignment_id=claims["a"],
-        term=claims["t"],
-        expires_at=expires_at,
-        token_id=signature.hex(),
-    )
+    return claims, expires_at, signature.hex()
 
 
-def _sign(payload: str, key: str) -> bytes:
-    return hmac.new(key.encode(), _PURPOSE + payload.encode("ascii"), hashlib.sha256).digest()
+def _sign(payload: str, key: str, purpose: bytes) -> bytes:
+    return hmac.new(key.encode(), purpose + payload.encode("ascii"), hashlib.sha256).digest()
 
 
 def _encode(raw: bytes) -> str:
@@ -113,12 +177,12 @@ def _decode(part: str) -> bytes:
     return raw
 
 
-def _claims(raw: bytes) -> dict:
+def _claims(raw: bytes, extra: tuple[str, ...]) -> dict:
     try:
         claims = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise TokenError("malformed") from None
-    if not isinstance(claims, dict) or set(claims) != {"a", "t", "x"}:
+    if not isinstance(claims, dict) or set(claims) != {"a", "t", "x", *extra}:
         raise TokenError("malformed")
     assignment_id, term, expiry = claims["a"], claims["t"], claims["x"]
     if not isinstance(assignment_id, str) or not assignment_id:

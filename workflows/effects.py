@@ -148,6 +148,7 @@ class Effects:
             tasks=[t.model_copy() for t in s.tasks],
             granted_tools=[x.tool for x in s.access if x.status == AccessStatus.GRANTED],
             decision_due=s.pending_decision.due if s.pending_decision else None,
+            decision_asked=s.pending_decision.requested_at if s.pending_decision else None,
             renewal_decision=s.renewal_decision,
         )
 

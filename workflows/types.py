@@ -102,7 +102,7 @@ class Assignment(Model):
 # manager when the assignment names none).
 TaskOwner = Literal["manager", "buddy", "hr", "freelancer"]
 TASK_OWNERS: tuple[TaskOwner, ...] = ("manager", "buddy", "hr", "freelancer")
-TASK_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
+POLICY_TASK_ID = r"^[a-z0-9][a-z0-9-]{0,39}$"
 MAX_TASK_DUE_DAYS = 90  # a task is due at most this many days from the first or last day
 
 
@@ -202,7 +202,7 @@ class Policy(Model):
         for list_name in ("onboarding_tasks", "offboarding_tasks"):
             for index, spec in enumerate(getattr(self, list_name)):
                 where = f"{list_name}[{index}]"
-                if not re.fullmatch(TASK_ID_PATTERN, spec.id):
+                if not re.fullmatch(POLICY_TASK_ID, spec.id):
                     raise ValueError(
                         f"{where}: id {spec.id!r} must be lower-case letters, digits and '-'"
                         " (at most 40)"
@@ -564,6 +564,7 @@ class SendMailInput(Model):
             tasks=s.tasks,
             granted_tools=[x.tool for x in s.access if x.status == AccessStatus.GRANTED],
             decision_due=s.pending_decision.due if s.pending_decision else None,
+            decision_asked=s.pending_decision.requested_at if s.pending_decision else None,
             renewal_decision=s.renewal_decision,
             hr_email=self.hr_email,
         )
@@ -585,6 +586,7 @@ class QueueMailInput(Model):
     tasks: list[Task] = Field(default_factory=list)
     granted_tools: list[str] = Field(default_factory=list)
     decision_due: datetime | None = None
+    decision_asked: datetime | None = None  # when the pending decision was asked (its links)
     renewal_decision: Literal["renew", "end"] | None = None
     hr_email: str | None = None  # who hears of an escalation, when the assignment names nobody
 

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from core.tokens import make_feedback_token
+from core.tokens import make_decision_token, make_feedback_token
 from workflows import checklists
 from workflows.types import MailKind, Person, QueueMailInput
 
@@ -162,14 +162,32 @@ def _offboarding(m: _Mail) -> dict[str, Any]:
     return {"offboarding_tasks": tasks, "open_offboarding_tasks": open_tasks}
 
 
+def decide_url(input: QueueMailInput, config: MailConfig) -> str | None:
+    """The manager's own link to the pending decision (`/decide/{token}`): bound to that
+    decision and that manager's address, valid until the decision's deadline."""
+    a, asked, due = input.assignment, input.decision_asked, input.decision_due
+    if asked is None or due is None:
+        return None
+    token = make_decision_token(
+        a.assignment_id, input.term, asked, a.manager.email, config.signing_key, due
+    )
+    return f"{config.public_url.rstrip('/')}/decide/{token}"
+
+
 def _decision(m: _Mail) -> dict[str, Any]:
-    """The renewal decision asked of the manager, and by when."""
+    """The renewal decision asked of the manager, by when, and the link that takes it (no
+    sign-in: the link is the manager's own)."""
     due = m.input.decision_due
-    return {"decision_due": m.day(due) if due else None}
+    link = decide_url(m.input, m.config)
+    return {"decision_due": m.day(due) if due else None} | ({"decision_url": link} if link else {})
 
 
 def _escalation(m: _Mail) -> dict[str, Any]:
-    return {"escalated_to_hr": m.hr is not None}
+    """To HR: the operator UI's page; the manager's own link for the manager in copy."""
+    return {
+        "escalated_to_hr": m.hr is not None,
+        "manager_decide_url": decide_url(m.input, m.config),
+    }
 
 
 def _notice(m: _Mail) -> dict[str, Any]:

@@ -29,102 +29,43 @@ These pages are not part of the JSON API's OpenAPI document.
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
 
 import asyncpg
-import jinja2
 import structlog
-from fastapi import APIRouter, Depends, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse
-from markupsafe import Markup
 
 from api.deps import AppClock, AppSettings, Db, Lifecycle
 from api.lifecycle import Origin
 from api.problems import Problem
-from api.ui.i18n import FALLBACK, Translator, negotiate
-from core import i18n
+from api.routes.linked import (
+    UNAVAILABLE,
+    browser_language,
+    form_fields,
+    link_router,
+    message_page,
+    not_valid,
+    refused,
+    render,
+)
+from api.ui.i18n import FALLBACK, Translator
 from core.clock import Clock
 from core.tokens import FeedbackClaim, TokenError, read_feedback_token
 from db import assignments, feedback
 
 log = structlog.get_logger("api")
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-PAGES = TEMPLATES / "feedback"
-LOADER = jinja2.FileSystemLoader(TEMPLATES)  # one object: core.i18n keeps an environment per loader
-
 TEXT_LIMIT = 4000  # characters per free-text answer
 RATINGS = ("1", "2", "3", "4", "5")
 COME_BACK = ("yes", "maybe", "no")
 TEXT_FIELDS = ("felt_part", "not_part")
-MAX_FIELDS = 20  # a real form sends 5; anything far above is not our form
 # How long the freelancer waits for the workflow to take the feedback (answers are stored by then).
 NOTIFY_TIMEOUT = 15.0
 
-# Storage that did not answer: the freelancer is asked to try again, the link still works.
-_UNAVAILABLE = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
 
-
-def _token_out_of_logs(request: Request) -> None:
-    """The path is the credential: what the request middleware logs is the route's template."""
-    request.scope["path"] = "/feedback/{token}"
-
-
-router = APIRouter(
-    tags=["feedback"], include_in_schema=False, dependencies=[Depends(_token_out_of_logs)]
-)
-
-
-# ------------------------------------------------------------------------------- rendering
-
-
-@cache
-def _style() -> tuple[Markup, str]:
-    """The page's CSS (inlined) and its CSP hash source, so no other style can apply."""
-    css = (PAGES / "feedback.css").read_text("utf-8")
-    digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
-    return Markup(css), f"'sha256-{digest}'"
-
-
-def _headers() -> dict[str, str]:
-    _, style_source = _style()
-    return {
-        "Cache-Control": "no-store",
-        "Content-Security-Policy": (
-            f"default-src 'none'; style-src {style_source}; img-src 'none'; "
-            "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-        ),
-        "Referrer-Policy": "no-referrer",
-        "X-Content-Type-Options": "nosniff",
-        "X-Frame-Options": "DENY",
-        "X-Robots-Tag": "noindex, nofollow",
-    }
-
-
-def _render(status: int, template: str, t: Translator, **context: Any) -> HTMLResponse:
-    css, _ = _style()
-    env = i18n.environment(LOADER, autoescape=True, language=t.language)
-    html = env.get_template(f"feedback/{template}").render(lang=t.language, t=t, css=css, **context)
-    return HTMLResponse(html, status_code=status, headers=_headers())
-
-
-def _page(
-    status: int, t: Translator, title: str, *paragraphs: str, signature: str | None = None
-) -> HTMLResponse:
-    return _render(
-        status,
-        "message.html.j2",
-        t,
-        title=title,
-        paragraphs=list(paragraphs),
-        signature=signature,
-    )
+router = link_router("/feedback/{token}", "feedback")
 
 
 # ------------------------------------------------------------------------------- the link
@@ -156,14 +97,12 @@ async def _open(
     token: str, request: Request, pool: asyncpg.Pool, signing_key: str, clock: Clock
 ) -> tuple[FeedbackClaim, About] | HTMLResponse:
     """The claim and its assignment, or the page that says why the link cannot be used."""
-    t = Translator(negotiate(request.headers.get("accept-language")))
+    t = browser_language(request)
     try:
         claim = read_feedback_token(token, signing_key, clock.now())
     except TokenError as exc:
         log.info("feedback link refused", reason=exc.reason)
-        if exc.reason == "expired":
-            return _page(410, t, t("feedback.expired_title"), t("feedback.expired_body"))
-        return _invalid(t)
+        return refused(exc, t, "feedback")
     row = await assignments.get(pool, claim.assignment_id)
     if row is None:  # signed by us, yet no such assignment (a database restored from before)
         log.warning("feedback link for an unknown assignment", assignment_id=claim.assignment_id)
@@ -172,18 +111,18 @@ async def _open(
 
 
 def _invalid(t: Translator) -> HTMLResponse:
-    return _page(404, t, t("feedback.invalid_title"), t("feedback.invalid_body"))
+    return not_valid(t, "feedback")
 
 
 def _already_answered(about: About) -> HTMLResponse:
     t = Translator(about.language)
-    return _page(409, t, t("feedback.used_title"), t("feedback.used_body"))
+    return message_page(409, t, t("feedback.used_title"), t("feedback.used_body"))
 
 
 def _unavailable(request: Request, exc: BaseException) -> HTMLResponse:
     log.warning("feedback storage unavailable", error=type(exc).__name__)
-    t = Translator(negotiate(request.headers.get("accept-language")))
-    response = _page(503, t, t("feedback.unavailable_title"), t("feedback.unavailable_body"))
+    t = browser_language(request)
+    response = message_page(503, t, t("feedback.unavailable_title"), t("feedback.unavailable_body"))
     response.headers["Retry-After"] = "60"
     return response
 
@@ -203,9 +142,9 @@ def _form(
     errors: dict[str, str] | None = None,
 ) -> HTMLResponse:
     t = Translator(about.language)
-    return _render(
+    return render(
         status,
-        "form.html.j2",
+        "feedback/form.html.j2",
         t,
         title=t("feedback.form_title"),
         first_name=about.first_name,
@@ -220,29 +159,6 @@ def _form(
         },
         limit=TEXT_LIMIT,
     )
-
-
-def _fields(body: bytes, content_type: str | None) -> dict[str, str]:
-    """The submitted form (first value of each name); empty for anything but a URL-encoded one.
-
-    Parsed here with the standard library rather than FastAPI's `Form()`, which needs the
-    python-multipart package (not a dependency) and would answer mistakes with JSON, not the
-    form again."""
-    if (content_type or "").split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
-        return {}
-    try:
-        pairs = parse_qsl(
-            body.decode("ascii", errors="replace"),
-            keep_blank_values=True,
-            max_num_fields=MAX_FIELDS,
-            errors="replace",
-        )
-    except ValueError:  # more fields than any version of this form has
-        return {}
-    fields: dict[str, str] = {}
-    for name, value in pairs:
-        fields.setdefault(name, value)
-    return fields
 
 
 def _text(value: str | None) -> str:
@@ -282,7 +198,7 @@ def _thanks(about: About, stay_in_touch: bool) -> HTMLResponse:
     signature = (
         t("feedback.signature", manager=about.manager, team=about.team) if about.manager else None
     )
-    return _page(
+    return message_page(
         200,
         t,
         t("feedback.thanks_title", first_name=about.first_name),
@@ -328,7 +244,7 @@ async def open_form(
         claim, about = opened
         if await feedback.is_used(pool, claim.assignment_id, claim.token_id):
             return _already_answered(about)
-    except _UNAVAILABLE as exc:
+    except UNAVAILABLE as exc:
         return _unavailable(request, exc)
     return _form(about)
 
@@ -354,7 +270,7 @@ async def submit(
 
         t = Translator(about.language)
         values, errors = _validate(
-            _fields(await request.body(), request.headers.get("content-type")), t
+            form_fields(await request.body(), request.headers.get("content-type")), t
         )
         if errors:
             return _form(about, status=422, values=values, errors=errors)
@@ -375,7 +291,7 @@ async def submit(
             },
             submitted_at=clock.now(),
         )
-    except _UNAVAILABLE as exc:
+    except UNAVAILABLE as exc:
         return _unavailable(request, exc)
     if not inserted:  # a submission that raced this one got there first, and tells the workflow
         return _already_answered(about)
@@ -387,4 +303,4 @@ async def submit(
 @router.api_route("/feedback/{rest:path}", methods=["GET", "POST"], response_class=HTMLResponse)
 async def mangled_link(request: Request) -> HTMLResponse:
     """A link cut or extended on its way (a mail client that wrapped it): say so kindly."""
-    return _invalid(Translator(negotiate(request.headers.get("accept-language"))))
+    return _invalid(browser_language(request))

@@ -28,6 +28,7 @@ from activities.mail import (
 )
 from core import i18n
 from core.i18n import LANGUAGES
+from core.tokens import manager_digest, read_decision_token
 from tests.factories import TEAM_EVENT, make_state
 from workflows.types import (
     Access,
@@ -256,6 +257,32 @@ def test_renewal_request_links_to_the_decision() -> None:
     assert "https://hr.client.example/assignments/ACME-2026-0042#decision" in mail.text
     assert "avant le 17 mars 2027" in mail.text  # the pending decision's due date
     assert '<a href="https://hr.client.example/assignments/ACME-2026-0042#decision"' in mail.html
+
+
+def test_the_renewal_mails_carry_the_managers_own_link() -> None:
+    """Once the decision is asked, its request, reminder and escalation link to the manager's
+    own page for it (no sign-in); HR, escalated to, keeps the operator UI's page as well."""
+    due = datetime(2027, 3, 17, 8, 0, tzinfo=UTC)
+    asked = datetime(2027, 2, 28, 8, 0, tzinfo=UTC)
+    state = realistic_state(
+        language="en", pending_decision=PendingDecision(due=due, requested_at=asked)
+    )
+    ui = "https://hr.client.example/assignments/ACME-2026-0042#decision"
+    links = []
+    for kind in (MailKind.RENEWAL_REQUEST, MailKind.RENEWAL_REMINDER):
+        mail = compose(queued(state, kind), CONFIG)
+        link = next(w for w in mail.text.split() if "/decide/" in w)
+        assert link.startswith("https://hr.client.example/decide/") and ui not in mail.text
+        assert f'<a href="{link}"' in mail.html
+        links.append(link)
+    assert links[0] == links[1]  # one link per decision
+    claim = read_decision_token(links[0].rsplit("/", 1)[1], CONFIG.signing_key, asked)
+    assert (claim.assignment_id, claim.term, claim.expires_at) == ("ACME-2026-0042", 1, due)
+    assert claim.manager == manager_digest(state.assignment.manager.email)
+
+    to_hr = compose(queued(state, MailKind.RENEWAL_ESCALATION), CONFIG)
+    assert ui in to_hr.text and links[0] in to_hr.text
+    assert f"{state.assignment.manager.name} can also decide from this link" in to_hr.text
 
 
 def test_exit_feedback_and_reminder_carry_the_same_link() -> None:

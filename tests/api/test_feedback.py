@@ -5,12 +5,8 @@ worker and PostgreSQL; the links are made the way the exit mail makes them."""
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
 import logging
-import re
 from datetime import timedelta
-from html.parser import HTMLParser
 from typing import Any
 
 import asyncpg
@@ -22,9 +18,8 @@ from core.settings import Settings
 from core.tokens import make_feedback_token, read_feedback_token
 from db import feedback
 from tests.api.conftest import create_body, eventually
+from tests.api.pages import assert_page, assignment, create, parse, timeline
 from tests.clock import DEPLOYMENT
-
-HTML = "text/html"
 
 LABELS = {
     "en": ["What made you feel part of the team?", "What did not?", "Would you come back"],
@@ -51,68 +46,6 @@ def answers(**overrides: Any) -> dict[str, str]:
     return {k: v for k, v in form.items() if v is not None}
 
 
-async def create(http: httpx.AsyncClient, auth: Any, body: dict[str, Any]) -> dict[str, Any]:
-    response = await http.post("/v1/assignments", json=body, headers=auth("contracting"))
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-async def assignment(http: httpx.AsyncClient, auth: Any, assignment_id: str) -> dict[str, Any]:
-    response = await http.get(f"/v1/assignments/{assignment_id}", headers=auth("viewer"))
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def assert_page(response: httpx.Response, status: int, *texts: str) -> str:
-    """An HTML page with the status, the texts, and the headers every feedback page has."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(HTML)
-    assert response.headers["cache-control"] == "no-store"
-    assert response.headers["referrer-policy"] == "no-referrer"
-    csp = response.headers["content-security-policy"]
-    assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
-    # The only style allowed is the page's own, by its hash.
-    style = re.search(r"<style>(.*?)</style>", response.text, re.S)
-    assert style is not None
-    digest = base64.b64encode(hashlib.sha256(style.group(1).encode()).digest()).decode()
-    assert f"'sha256-{digest}'" in csp
-    assert "Traceback" not in response.text
-    for text in texts:
-        assert text in response.text
-    return response.text
-
-
-class FormParser(HTMLParser):
-    """The form's controls, their labels and fieldsets, as a screen reader would find them."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.labelled: set[str] = set()
-        self.controls: dict[str, dict[str, str | None]] = {}
-        self.legends = 0
-        self.fieldsets = 0
-        self.lang: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
-        if tag == "html":
-            self.lang = a.get("lang")
-        elif tag == "label" and a.get("for"):
-            self.labelled.add(str(a["for"]))
-        elif tag in ("input", "textarea") and a.get("type") != "hidden":
-            self.controls[str(a.get("id"))] = a
-        elif tag == "fieldset":
-            self.fieldsets += 1
-        elif tag == "legend":
-            self.legends += 1
-
-
-def parse(html: str) -> FormParser:
-    parser = FormParser()
-    parser.feed(html)
-    return parser
-
-
 async def offboarding_now(http: httpx.AsyncClient, auth: Any, assignment_id: str) -> None:
     """An assignment whose last day was yesterday: it goes straight to offboarding and its
     access is revoked at once, so only the feedback is left before it completes."""
@@ -132,12 +65,6 @@ async def offboarding_now(http: httpx.AsyncClient, auth: Any, assignment_id: str
         return a["phase"] == "offboarding" and revoked and "revoke_access" not in planned
 
     await eventually(waiting_for_feedback, within=60)
-
-
-async def timeline(http: httpx.AsyncClient, auth: Any, assignment_id: str) -> list[dict]:
-    response = await http.get(f"/v1/assignments/{assignment_id}/timeline", headers=auth("viewer"))
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 # ------------------------------------------------------------------------------- open

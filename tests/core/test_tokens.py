@@ -1,4 +1,5 @@
-"""Exit-feedback tokens: what the feedback form can trust, and that nothing else gets through."""
+"""Link tokens (exit feedback, a manager's renewal decision): what the pages behind them can
+trust, and that nothing else gets through."""
 
 from __future__ import annotations
 
@@ -10,7 +11,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from core.tokens import FeedbackClaim, TokenError, make_feedback_token, read_feedback_token
+from core.tokens import (
+    DecisionClaim,
+    FeedbackClaim,
+    TokenError,
+    make_decision_token,
+    make_feedback_token,
+    manager_digest,
+    read_decision_token,
+    read_feedback_token,
+)
 
 KEY = "test-signing-key"
 NOW = datetime(2027, 4, 1, 9, 0, tzinfo=UTC)
@@ -201,3 +211,68 @@ def test_make_refuses_unusable_input() -> None:
         make_feedback_token("", 1, KEY, EXPIRES)
     with pytest.raises(ValueError):
         make_feedback_token("A-1", 0, KEY, EXPIRES)
+
+
+# ------------------------------------------------------------------------------- decision links
+
+ASKED = datetime(2027, 3, 31, 7, 0, 12, 345, tzinfo=UTC)
+
+
+def test_a_decision_token_round_trips_bound_to_its_decision_and_manager() -> None:
+    token = make_decision_token("ACME-2026-0042", 2, ASKED, " Lea@Client.example ", KEY, EXPIRES)
+    claim = read_decision_token(token, KEY, NOW)
+    assert claim == DecisionClaim(
+        assignment_id="ACME-2026-0042",
+        term=2,
+        asked=int(ASKED.timestamp()),
+        manager=manager_digest("lea@client.example"),
+        expires_at=EXPIRES,
+        token_id=claim.token_id,
+    )
+    # The address itself is not in the link, only a digest that does not change with its case.
+    payload = base64.urlsafe_b64decode(token.split(".")[0] + "==")
+    assert b"lea" not in payload.lower() and b"client" not in payload.lower()
+    assert manager_digest("LEA@client.example") == manager_digest("lea@client.example")
+    assert manager_digest("jo@client.example") != manager_digest("lea@client.example")
+
+
+def test_a_decision_token_expires_at_the_deadline() -> None:
+    token = make_decision_token("A-1", 1, ASKED, "lea@client.example", KEY, EXPIRES)
+    with pytest.raises(TokenError) as caught:
+        read_decision_token(token, KEY, EXPIRES)
+    assert caught.value.reason == "expired"
+    assert read_decision_token(token, KEY, EXPIRES - timedelta(seconds=1)).term == 1
+
+
+def test_a_token_of_one_purpose_never_passes_for_the_other() -> None:
+    """The same key signs both kinds, under different purpose labels."""
+    feedback = make_feedback_token("A-1", 1, KEY, EXPIRES)
+    decision = make_decision_token("A-1", 1, ASKED, "lea@client.example", KEY, EXPIRES)
+    with pytest.raises(TokenError) as as_decision:
+        read_decision_token(feedback, KEY, NOW)
+    with pytest.raises(TokenError) as as_feedback:
+        read_feedback_token(decision, KEY, NOW)
+    assert as_decision.value.reason == as_feedback.value.reason == "forged"
+    with pytest.raises(TokenError):
+        read_decision_token(decision, "another-key", NOW)
+
+
+def test_a_decision_token_with_odd_claims_is_malformed() -> None:
+    import hashlib
+    import hmac
+
+    from core import tokens
+
+    for claims in (
+        {"a": "A-1", "t": 1, "x": 1999999999},  # without the decision's own claims
+        {"a": "A-1", "t": 1, "r": "now", "m": "d", "x": 1999999999},
+        {"a": "A-1", "t": 1, "r": True, "m": "d", "x": 1999999999},
+        {"a": "A-1", "t": 1, "r": 1, "m": 5, "x": 1999999999},
+    ):
+        payload = b64(json.dumps(claims).encode())
+        signature = hmac.new(
+            KEY.encode(), tokens._DECISION + payload.encode(), hashlib.sha256
+        ).digest()
+        with pytest.raises(TokenError) as caught:
+            read_decision_token(f"{payload}.{b64(signature)}", KEY, NOW)
+        assert caught.value.reason == "malformed"
