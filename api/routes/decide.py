@@ -257,7 +257,8 @@ async def decide(
         field = str(first["loc"][0]) if first.get("loc") else "note"
         return _form(pending, status=422, values=values, errors={field: str(first["msg"])})
     # The manager, by name, decides; the same link posted twice is the same Update.
-    origin = Origin(_name(pending.state), update_id=f"decide:{pending.claim.token_id}")
+    actor = f"manager:{_name(pending.state)}"
+    origin = Origin(actor, update_id=f"decide:{pending.claim.token_id}")
     try:
         decided = await lifecycle.decide_renewal(pending.claim.assignment_id, body, origin)
     except Problem as exc:

@@ -122,7 +122,7 @@ async def test_confirming_renews_once_in_the_managers_name(
     assert a["end_date"] == new_end.isoformat() and a["term"] == 2
     decided = [e for e in await timeline(http, auth, unique_id) if e["kind"] == "renewal"]
     assert len(decided) == 1
-    assert decided[0]["actor"] == MANAGER.name
+    assert decided[0]["actor"] == f"manager:{MANAGER.name}"
     assert "Great quarter" in decided[0]["summary"]
 
     # The link is used up: posting or opening it again says so, and changes nothing.
@@ -146,7 +146,7 @@ async def test_ending_from_the_link_ends_on_the_last_day(http, auth, unique_id, 
     a = await assignment(http, auth, unique_id)
     assert a["end_date"] == end and a["term"] == 1 and a["pending_decision"] is None
     (decided,) = [e for e in await timeline(http, auth, unique_id) if e["kind"] == "renewal"]
-    assert decided["actor"] == MANAGER.name and "ends on" in decided["summary"]
+    assert decided["actor"] == f"manager:{MANAGER.name}" and "ends on" in decided["summary"]
 
 
 async def test_racing_confirmations_decide_once(http, auth, unique_id, pool):
