@@ -8,7 +8,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from core.policies import PolicyBook
@@ -17,6 +17,7 @@ from workflows.types import TASK_QUEUE
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+OIDC_ROLES = ("viewer", "operator", "admin")  # the roles a person signing in may have
 
 
 def _duration(value: object) -> object:
@@ -82,6 +83,47 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # The file of named policies (TOML, core.policies); unset: the built-in `standard` alone.
     policies: Path | None = None
+    # OpenID Connect sign-in for the operator UI (api/ui/oidc.py); unset issuer: API keys only.
+    # The roles claim holds a list (or one value); the role map turns its values into the UI's
+    # roles ("hr-admins=admin,hr=operator"); a value that is a role's name is that role.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_roles_claim: str = "roles"
+    oidc_role_map: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
+
+    @field_validator("oidc_role_map", mode="before")
+    @classmethod
+    def _role_map(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        mapping: dict[str, str] = {}
+        for entry in filter(None, (e.strip() for e in value.split(","))):
+            group, equals, role = (part.strip() for part in entry.partition("="))
+            if not equals or not group or role not in OIDC_ROLES:
+                raise ValueError(
+                    f"{entry!r}: each entry is <claim value>=<role>, the role one of "
+                    + ", ".join(OIDC_ROLES)
+                )
+            mapping[group] = role
+        return mapping
+
+    @field_validator("oidc_issuer")
+    @classmethod
+    def _an_issuer_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("must be the provider's issuer URL (https://login.example.com/...)")
+        return value.rstrip("/") if value else None
+
+    @model_validator(mode="after")
+    def _oidc_complete(self) -> Settings:
+        if self.oidc_issuer and not self.oidc_client_id:
+            raise ValueError("LIFECYCLE_OIDC_ISSUER is set: set LIFECYCLE_OIDC_CLIENT_ID too")
+        return self
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer)
 
     @field_validator("policies")
     @classmethod

@@ -1,6 +1,7 @@
 """The operator UI: server-rendered pages (Jinja2) for people, served by the API process.
 
     /signin, /signout, /language/{code}   api/ui/signin.py
+    /signin/oidc, /signin/oidc/callback   api/ui/oidc.py         (the company's identity)
     /                                     api/ui/today.py        (the Today page)
     /assignments, /assignments/{id}       api/ui/assignments.py
     POST /assignments/{id}/…              api/ui/actions.py      (decisions, tasks, changes)
@@ -17,10 +18,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.ui import actions, assignments, attention, engagement, pages, signin, today
+from api.ui import actions, assignments, attention, engagement, oidc, pages, signin, today
 
 ROUTERS = (
     signin.router,
+    oidc.router,
     today.router,
     attention.router,
     assignments.router,

@@ -44,9 +44,12 @@ router = APIRouter(include_in_schema=False)
 
 
 def _origin(form: FormPost) -> Origin:
-    """The signed-in person's key as the actor of the change."""
+    """The signed-in person as the actor of the change: `<role>:<name>`, the name of their key
+    or, signed in with the company's identity, their own."""
     s = form.page.session
-    assert s is not None and s.key_id is not None
+    assert s is not None and s.signed_in
+    if s.key_id is None:
+        return Origin(f"{s.role}:{s.name or s.email}")
     return Origin(actor_of(ApiKey(id=s.key_id, name=s.name or "", role=s.role or "")))
 
 

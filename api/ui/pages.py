@@ -226,6 +226,8 @@ async def _current(request: Request) -> tuple[Settings, Clock, Session | None, s
     clock: Clock = request.app.state.clock
     language = language_of(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
     found = sessions.decode(request.cookies.get(sessions.COOKIE), settings.signing_key)
+    if found is not None and found.email is not None and not settings.oidc_enabled:
+        found = None  # signed in with the company's identity, which no longer signs anyone in
     if found is not None and found.key_id is not None:
         key = await api_keys.get_active(request.app.state.pool, found.key_id)
         if key is None or key.role not in UI_ROLES:

@@ -6,7 +6,9 @@
 
     {"k": key id, "r": role, "n": key name, "x": expiry (unix seconds), "c": CSRF token}
 
-(`k`, `r` and `n` are absent before sign-in: the sign-in form needs a CSRF token too). The
+or, for a person signed in with the company's identity (api/ui/oidc.py), `"e"` (their e-mail)
+and `"n"` (their name) instead of `"k"`. `k`, `e`, `r` and `n` are absent before sign-in (the
+sign-in form needs a CSRF token too). The
 signature is HMAC-SHA256 over the payload part under `settings.signing_key` and a purpose label,
 so nothing signed for another purpose with the same key (a feedback link) passes for a session.
 
@@ -53,22 +55,28 @@ class Session:
     key_id: int | None = None
     role: str | None = None
     name: str | None = None
+    email: str | None = None  # signed in with the company's identity (OpenID Connect)
 
     @property
     def signed_in(self) -> bool:
-        return self.key_id is not None
+        return self.key_id is not None or self.email is not None
 
 
 def new_session(
-    *, key_id: int | None = None, role: str | None = None, name: str | None = None
+    *,
+    key_id: int | None = None,
+    role: str | None = None,
+    name: str | None = None,
+    email: str | None = None,
 ) -> Session:
-    lifetime = LIFETIME if key_id is not None else ANONYMOUS_LIFETIME
+    signed_in = key_id is not None or email is not None
     return Session(
         csrf=secrets.token_urlsafe(32),
-        expires_at=int(time.time()) + lifetime,
+        expires_at=int(time.time()) + (LIFETIME if signed_in else ANONYMOUS_LIFETIME),
         key_id=key_id,
         role=role,
         name=name,
+        email=email,
     )
 
 
@@ -85,12 +93,14 @@ def _sign(purpose: bytes, payload: str, key: str) -> str:
     return _b64(mac.digest())
 
 
-def _seal(purpose: bytes, data: dict[str, Any], key: str) -> str:
+def seal(purpose: bytes, data: dict[str, Any], key: str) -> str:
+    """`data` signed for `purpose` (a label of its own per kind of cookie)."""
     payload = _b64(json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
     return f"{payload}.{_sign(purpose, payload, key)}"
 
 
-def _open(purpose: bytes, value: str | None, key: str) -> dict[str, Any] | None:
+def unseal(purpose: bytes, value: str | None, key: str) -> dict[str, Any] | None:
+    """What `seal` signed for `purpose`; None for anything else."""
     if not value or len(value) > _MAX_LENGTH or value.count(".") != 1:
         return None
     payload, signature = value.split(".")
@@ -107,12 +117,14 @@ def encode(session: Session, key: str) -> str:
     data: dict[str, Any] = {"c": session.csrf, "x": session.expires_at}
     if session.key_id is not None:
         data.update(k=session.key_id, r=session.role, n=session.name)
-    return _seal(_SESSION_PURPOSE, data, key)
+    elif session.email is not None:
+        data.update(e=session.email, r=session.role, n=session.name)
+    return seal(_SESSION_PURPOSE, data, key)
 
 
 def decode(value: str | None, key: str, *, now: float | None = None) -> Session | None:
     """The session of a genuine, unexpired cookie; None for anything else."""
-    data = _open(_SESSION_PURPOSE, value, key)
+    data = unseal(_SESSION_PURPOSE, value, key)
     if data is None:
         return None
     csrf, expires_at = data.get("c"), data.get("x")
@@ -120,8 +132,10 @@ def decode(value: str | None, key: str, *, now: float | None = None) -> Session 
         return None
     if expires_at <= (time.time() if now is None else now):
         return None
-    key_id = data.get("k")
+    key_id, email = data.get("k"), data.get("e")
     if key_id is not None and not isinstance(key_id, int):
+        return None
+    if email is not None and (not isinstance(email, str) or not email or key_id is not None):
         return None
     return Session(
         csrf=csrf,
@@ -129,6 +143,7 @@ def decode(value: str | None, key: str, *, now: float | None = None) -> Session 
         key_id=key_id,
         role=str(data.get("r") or "") or None,
         name=str(data.get("n") or "") or None,
+        email=email,
     )
 
 
@@ -140,11 +155,11 @@ def csrf_matches(session: Session | None, sent: str | None) -> bool:
 
 def encode_flash(message: str, key: str) -> str:
     """A message key of the catalogue (never free text) for the page after a redirect."""
-    return _seal(_FLASH_PURPOSE, {"m": message, "x": int(time.time()) + FLASH_LIFETIME}, key)
+    return seal(_FLASH_PURPOSE, {"m": message, "x": int(time.time()) + FLASH_LIFETIME}, key)
 
 
 def decode_flash(value: str | None, key: str) -> str | None:
-    data = _open(_FLASH_PURPOSE, value, key)
+    data = unseal(_FLASH_PURPOSE, value, key)
     if data is None or not isinstance(data.get("x"), int) or data["x"] <= time.time():
         return None
     message = data.get("m")

@@ -39,7 +39,12 @@ def _form(source: Page | FormPost, *, status: int = 200, error: str | None = Non
     else:
         page, next_path = source, local_path(source.request.query_params.get("next"))
     return page.render(
-        "ui/signin.html", status=status, refresh=False, error=error, next_path=next_path
+        "ui/signin.html",
+        status=status,
+        refresh=False,
+        error=error,
+        next_path=next_path,
+        oidc=page.settings.oidc_enabled,
     )
 
 

@@ -9,7 +9,8 @@ pytest-asyncio's loop):
   LIFECYCLE_TEST_DATABASE_URL), migrated, so that its deployment clock starts at the tests'
   instant (`tests.clock.clock_start()`); every date the tests use comes from that clock,
 - a real worker (worker.build_worker) on a task queue of its own,
-- the API with the UI (api.main.create_app) served by uvicorn on a free loopback port.
+- the API with the UI (api.main.create_app) served by uvicorn on a free loopback port,
+- a real SMTP server (aiosmtpd, tests/peers/smtp.py) that receives every mail the stack sends.
 
 The browser is Debian's Chromium (`/usr/bin/chromium`, or LIFECYCLE_CHROMIUM), headless, driven
 by Playwright's sync API; Playwright's own browser download is never used. Screenshots go to
@@ -42,6 +43,7 @@ from db.scratch import fresh_database
 from tests.clock import TIMEZONE, clock_start
 from tests.conftest import temporal_cli
 from tests.factories import create_body
+from tests.peers.smtp import Received, Sink, smtp_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -79,6 +81,7 @@ class Stack:
     pool: Any
     serve: Callable[[Any], tuple[str, Callable[[], None]]]
     clock: Clock
+    smtp: Sink
 
     @property
     def today(self) -> date:
@@ -156,6 +159,19 @@ class Stack:
                 raise AssertionError(f"no {kind} mail for {assignment_id} in time")
             time.sleep(0.2)
 
+    def received(self, assignment_id: str, kind: str, within: float = 30) -> Received:
+        """The first mail of that kind for the assignment, as the SMTP server received it."""
+        deadline = time.monotonic() + within
+        prefix, marker = f"<{kind}.", assignment_id.replace(".", "=2E")
+        while True:
+            for r in list(self.smtp.received):
+                message_id = str(r.message["Message-ID"])
+                if message_id.startswith(prefix) and marker in message_id:
+                    return r
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {kind} mail for {assignment_id} at the SMTP server")
+            time.sleep(0.2)
+
 
 def _free_socket() -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -190,6 +206,10 @@ def stack(database_url: str) -> Iterator[Stack]:
     stop = asyncio.Event()
     state: dict[str, Any] = {}
 
+    sink = Sink()
+    smtp = smtp_server(sink)
+    smtp_url = smtp.__enter__()
+
     async def start() -> Stack:
         env = await WorkflowEnvironment.start_local(
             dev_server_existing_path=temporal_cli(),
@@ -212,6 +232,7 @@ def stack(database_url: str) -> Iterator[Stack]:
             clock_speed=1.0,
             clock_start=clock_start(),
             public_url=f"http://127.0.0.1:{port}",
+            smtp_url=smtp_url,
             log_format="json",
             log_level="WARNING",
             _env_file=None,  # type: ignore[call-arg]
@@ -251,6 +272,7 @@ def stack(database_url: str) -> Iterator[Stack]:
             pool=pool,
             serve=serve,
             clock=app_server[0].config.app.state.clock,
+            smtp=sink,
         )
 
     servers: list[tuple[Any, asyncio.Task[None]]] = []
@@ -297,6 +319,7 @@ def stack(database_url: str) -> Iterator[Stack]:
             loop.call_soon_threadsafe(loop.stop)
             thread.join(10)
             sock.close()
+            smtp.__exit__(None, None, None)
 
 
 # ------------------------------------------------------------------------------- browser
