@@ -254,8 +254,11 @@ def stack(database_url: str) -> Iterator[Stack]:
         keys = {role: await api_keys.create(pool, f"ui-{role}", role) for role in ROLES}
 
         def serve(more_settings: Any) -> tuple[str, Callable[[], None]]:
-            """Another API process on the same database and Temporal (other settings)."""
+            """Another API process on the same database and Temporal (other settings, or a
+            function of the process's URL that makes them)."""
             other = _free_socket()
+            if callable(more_settings):
+                more_settings = more_settings(f"http://127.0.0.1:{other.getsockname()[1]}")
             served = run(start_server(more_settings, other))
 
             def stop_it() -> None:
