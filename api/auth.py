@@ -4,6 +4,8 @@
 - `contracting` reads and sends contract changes (create, extension, termination, cancellation,
   amendment);
 - `operator` reads, decides renewals and completes tasks;
+- `manager` (a person signed in with the company's identity, never a key) does what an operator
+  does, on the assignments they manage only (db.scope);
 - `admin` may do everything.
 
 A key is looked up by its hash (db.api_keys) and kept in a small in-process cache for a few
@@ -45,6 +47,7 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
     "viewer": frozenset({Action.READ}),
     "contracting": frozenset({Action.READ, Action.CHANGE_CONTRACT}),
     "operator": frozenset({Action.READ, Action.OPERATE}),
+    "manager": frozenset({Action.READ, Action.OPERATE}),
     "admin": frozenset(Action),
 }
 

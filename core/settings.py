@@ -17,7 +17,9 @@ from workflows.types import TASK_QUEUE
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
-OIDC_ROLES = ("viewer", "operator", "admin")  # the roles a person signing in may have
+# The roles a person signing in may have, lowest first: a `manager` decides and completes tasks on
+# the assignments they manage, and sees only those.
+OIDC_ROLES = ("viewer", "manager", "operator", "admin")
 
 
 def _duration(value: object) -> object:
@@ -34,6 +36,20 @@ def _duration(value: object) -> object:
             raise ValueError("must be longer than 0")
         return duration
     return value
+
+
+def _pairs(value: object, what: str, allowed: tuple[str, ...] | None = None) -> object:
+    """`a=x,b=y` as people write it in the environment, as a dict; each `x` one of `allowed`."""
+    if not isinstance(value, str):
+        return value
+    mapping: dict[str, str] = {}
+    for entry in filter(None, (e.strip() for e in value.split(","))):
+        key, equals, found = (part.strip() for part in entry.partition("="))
+        if not equals or not key or not found or (allowed and found not in allowed):
+            one_of = f", the {what} one of {', '.join(allowed)}" if allowed else ""
+            raise ValueError(f"{entry!r}: each entry is <claim value>=<{what}>{one_of}")
+        mapping[key] = found
+    return mapping
 
 
 class Settings(BaseSettings):
@@ -91,22 +107,19 @@ class Settings(BaseSettings):
     oidc_client_secret: str | None = None
     oidc_roles_claim: str = "roles"
     oidc_role_map: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
+    # HR of some teams: the roles claim's values that name teams ("hr-payroll=Payroll"); a person
+    # with such values sees those teams' assignments only (db.scope).
+    oidc_team_map: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
 
     @field_validator("oidc_role_map", mode="before")
     @classmethod
     def _role_map(cls, value: object) -> object:
-        if not isinstance(value, str):
-            return value
-        mapping: dict[str, str] = {}
-        for entry in filter(None, (e.strip() for e in value.split(","))):
-            group, equals, role = (part.strip() for part in entry.partition("="))
-            if not equals or not group or role not in OIDC_ROLES:
-                raise ValueError(
-                    f"{entry!r}: each entry is <claim value>=<role>, the role one of "
-                    + ", ".join(OIDC_ROLES)
-                )
-            mapping[group] = role
-        return mapping
+        return _pairs(value, "role", OIDC_ROLES)
+
+    @field_validator("oidc_team_map", mode="before")
+    @classmethod
+    def _team_map(cls, value: object) -> object:
+        return _pairs(value, "team")
 
     @field_validator("oidc_issuer")
     @classmethod

@@ -15,6 +15,7 @@ from typing import Any
 import asyncpg
 
 from db.pool import Connection, Executor
+from db.scope import EVERYTHING, Scope
 from workflows.types import ASSIGNMENT_ID_PATTERN, Assignment, AssignmentState
 
 MAX_LIMIT = 500
@@ -115,6 +116,14 @@ async def insert_new(
         _INSERT_NEW, assignment.assignment_id, request_hash, created_by, *_state_values(state)
     )
     return inserted is not None
+
+
+async def manages(conn: Executor, email: str) -> bool:
+    """Whether `email` is the manager of any assignment (the `assignment_manager_idx` index)."""
+    found = await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM assignment WHERE lower(manager_email) = lower($1))", email
+    )
+    return bool(found)
 
 
 async def get(conn: Executor, assignment_id: str) -> asyncpg.Record | None:
@@ -232,13 +241,15 @@ async def list_page(
     cursor: str | None = None,
     sort: str = DEFAULT_SORT,
     order: str = DEFAULT_ORDER,
+    scope: Scope = EVERYTHING,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of assignments and the cursor of the next page (None at the end).
 
     Filters: `phase` and `team` exactly, `manager_email` case-insensitively, `ending_before` an
     end date strictly before it, `q` a case-insensitive substring of the freelancer's name or of
-    the assignment id. Order: `sort` by `created` (the default), `start` or `end` date, `order`
-    `desc` (the default: newest first) or `asc`, ties broken by the assignment id the same way;
+    the assignment id, and always `scope` (db.scope). Order: `sort` by `created` (the default),
+    `start` or `end` date, `order` `desc` (the default: newest first) or `asc`, ties broken by
+    the assignment id the same way;
     a page is read by keyset from an index, however deep. Each item has assignment_id, phase,
     state (a dict), workflow_run_id, start_date, end_date, created_at and updated_at. Raises
     ValueError for a malformed cursor (or one of another order), an unknown order or a limit
@@ -262,6 +273,10 @@ async def list_page(
         where.add("end_date < {}", ending_before)
     if q:
         where.add("(freelancer_name ILIKE {0} OR assignment_id ILIKE {0})", _like_pattern(q))
+    if scope.manager is not None:
+        where.add("lower(manager_email) = lower({})", scope.manager)
+    if scope.teams is not None:
+        where.add("team = ANY({})", sorted(scope.teams))
     if cursor is not None:
         after, assignment_id = decode_position(cursor, sort, order)
         beyond = "<" if order == "desc" else ">"

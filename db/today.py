@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from db.pool import Executor
 from db.reads import side_by_side, total
+from db.scope import EVERYTHING, Scope
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -120,7 +121,7 @@ _RENEWALS = """
 SELECT assignment_id, freelancer_name, team, role, manager_name, end_date, timezone,
        pending_decision_due AS due, count(*) OVER () AS total
 FROM assignment
-WHERE pending_decision_due IS NOT NULL
+WHERE pending_decision_due IS NOT NULL AND {scope}
 ORDER BY pending_decision_due, assignment_id
 LIMIT $1
 """
@@ -130,7 +131,7 @@ WITH soon AS (
     SELECT assignment_id, freelancer_name, team, role, phase, start_date, state,
            count(*) OVER () AS total
     FROM assignment
-    WHERE start_date BETWEEN $1 AND $2 AND phase <> 'cancelled'
+    WHERE start_date BETWEEN $1 AND $2 AND phase <> 'cancelled' AND {scope}
     ORDER BY start_date, assignment_id
     LIMIT $3
 )
@@ -155,10 +156,10 @@ ORDER BY s.start_date, s.assignment_id
 _LEAVING = """
 WITH leaving AS (
     SELECT assignment_id, freelancer_name, team, role, phase, end_date FROM assignment
-    WHERE end_date BETWEEN $1 AND $2 AND phase NOT IN ('completed', 'cancelled')
+    WHERE end_date BETWEEN $1 AND $2 AND phase NOT IN ('completed', 'cancelled') AND {scope}
     UNION
     SELECT assignment_id, freelancer_name, team, role, phase, end_date FROM assignment
-    WHERE phase = 'offboarding'
+    WHERE phase = 'offboarding' AND {scope}
 ), page AS (
     SELECT *, count(*) OVER () AS total FROM leaving
     ORDER BY end_date, assignment_id
@@ -187,6 +188,7 @@ WITH open AS (
       AND a.state @? '$.tasks[*] ? (@.done == false)'
       AND a.start_date < $1::date + 90  -- a task is due at most 90 days before the first day
       AND NOT coalesce((task ->> 'done')::boolean, false)
+      AND {scope}
 ), due AS (
     SELECT * FROM open WHERE due < $1
 ), grouped AS (
@@ -205,25 +207,34 @@ LIMIT $2
 """
 
 
+def _scoped(query: str, scope: Scope, first: int, alias: str = "") -> str:
+    return query.replace("{scope}", scope.sql(first, alias))
+
+
 async def today(
-    pool: Executor, today: date, limit: int = 8, *, now: datetime | None = None
+    pool: Executor,
+    today: date,
+    limit: int = 8,
+    *,
+    now: datetime | None = None,
+    scope: Scope = EVERYTHING,
 ) -> Today:
     """What needs someone today: renewal decisions due (soonest first; overdue ones flagged),
     who starts in the next 14 days (access ready or not), who leaves in the next 30 days or is
     offboarding (exit feedback in or not), and open tasks past due (most overdue first).
 
     `now` (the clock's moment) decides what is overdue; by default the start of `today` (UTC).
-    Each section has at most `limit` rows and the count of all.
+    Each section has at most `limit` rows and the count of all, within `scope` (db.scope).
     """
     if limit < 1:
         raise ValueError("limit must be at least 1")
     now = now or datetime.combine(today, time(), tzinfo=UTC)
     renewals, starting, leaving, (tasks, open_tasks) = await side_by_side(
         pool,
-        lambda db: _renewals(db, today, now, limit),
-        lambda db: _starting(db, today, limit),
-        lambda db: _leaving(db, today, limit),
-        lambda db: _tasks(db, today, limit),
+        lambda db: _renewals(db, today, now, limit, scope),
+        lambda db: _starting(db, today, limit, scope),
+        lambda db: _leaving(db, today, limit, scope),
+        lambda db: _tasks(db, today, limit, scope),
     )
     return Today(
         today=today,
@@ -235,8 +246,10 @@ async def today(
     )
 
 
-async def _renewals(db: Executor, today: date, now: datetime, limit: int) -> Section[RenewalDue]:
-    rows = await db.fetch(_RENEWALS, limit)
+async def _renewals(
+    db: Executor, today: date, now: datetime, limit: int, scope: Scope
+) -> Section[RenewalDue]:
+    rows = await db.fetch(_scoped(_RENEWALS, scope, 2), limit, *scope.args())
     return Section([_renewal(r, today, now) for r in rows], total(rows))
 
 
@@ -251,8 +264,9 @@ def _renewal(r: Any, today: date, now: datetime) -> RenewalDue:
     )
 
 
-async def _starting(db: Executor, today: date, limit: int) -> Section[Starting]:
-    rows = await db.fetch(_STARTING, today, today + timedelta(days=STARTING_DAYS), limit)
+async def _starting(db: Executor, today: date, limit: int, scope: Scope) -> Section[Starting]:
+    until = today + timedelta(days=STARTING_DAYS)
+    rows = await db.fetch(_scoped(_STARTING, scope, 4), today, until, limit, *scope.args())
     starting = [
         _from_row(
             Starting,
@@ -265,15 +279,18 @@ async def _starting(db: Executor, today: date, limit: int) -> Section[Starting]:
     return Section(starting, total(rows))
 
 
-async def _leaving(db: Executor, today: date, limit: int) -> Section[Leaving]:
-    rows = await db.fetch(_LEAVING, today, today + timedelta(days=LEAVING_DAYS), limit)
+async def _leaving(db: Executor, today: date, limit: int, scope: Scope) -> Section[Leaving]:
+    until = today + timedelta(days=LEAVING_DAYS)
+    rows = await db.fetch(_scoped(_LEAVING, scope, 4), today, until, limit, *scope.args())
     leaving = [_from_row(Leaving, r, days_until=(r["end_date"] - today).days) for r in rows]
     return Section(leaving, total(rows))
 
 
-async def _tasks(db: Executor, today: date, limit: int) -> tuple[Section[TasksDue], int]:
-    """The section, and how many tasks are past due in all, over every assignment."""
-    rows = await db.fetch(_TASKS, today, limit)
+async def _tasks(
+    db: Executor, today: date, limit: int, scope: Scope
+) -> tuple[Section[TasksDue], int]:
+    """The section, and how many tasks are past due in all, over every assignment in scope."""
+    rows = await db.fetch(_scoped(_TASKS, scope, 3, "a"), today, limit, *scope.args())
     tasks = [
         _from_row(
             TasksDue,

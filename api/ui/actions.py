@@ -24,7 +24,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from api.auth import Action, actor_of
+from api.auth import Action
 from api.deps import Lifecycle
 from api.lifecycle import Origin
 from api.problems import Problem, field_errors
@@ -38,19 +38,12 @@ from api.schemas import (
 from api.ui.assignments import REASON_LIMIT, FormState, check_id, parse_date, render
 from api.ui.pages import FormPost, PageError, SignedInForm
 from db import assignments
-from db.api_keys import ApiKey
 
 router = APIRouter(include_in_schema=False)
 
 
 def _origin(form: FormPost) -> Origin:
-    """The signed-in person as the actor of the change: `<role>:<name>`, the name of their key
-    or, signed in with the company's identity, their own."""
-    s = form.page.session
-    assert s is not None and s.signed_in
-    if s.key_id is None:
-        return Origin(f"{s.role}:{s.name or s.email}")
-    return Origin(actor_of(ApiKey(id=s.key_id, name=s.name or "", role=s.role or "")))
+    return Origin(form.page.actor)
 
 
 def _required(form: FormPost, state: FormState, name: str) -> str:
@@ -125,7 +118,7 @@ async def _apply(
 @router.post("/assignments/{assignment_id}/decision")
 async def decide_renewal(assignment_id: str, form: SignedInForm, lifecycle: Lifecycle) -> Response:
     page = form.page
-    check_id(assignment_id, page)
+    await check_id(assignment_id, page)
     page.require(Action.OPERATE)
     state = FormState(name="decision")
     decision = form.get("decision")
@@ -151,7 +144,7 @@ async def complete_task(
     assignment_id: str, task_id: str, form: SignedInForm, lifecycle: Lifecycle
 ) -> Response:
     page = form.page
-    check_id(assignment_id, page)
+    await check_id(assignment_id, page)
     page.require(Action.OPERATE)
     state = FormState(name="task", task_id=task_id)
     if not re.fullmatch(TASK_ID_PATTERN, task_id):
@@ -169,7 +162,7 @@ async def complete_task(
 @router.post("/assignments/{assignment_id}/extension")
 async def extend(assignment_id: str, form: SignedInForm, lifecycle: Lifecycle) -> Response:
     page = form.page
-    check_id(assignment_id, page)
+    await check_id(assignment_id, page)
     page.require(Action.CHANGE_CONTRACT)
     state = FormState(name="extend")
     new_end = _date(form, state, "new_end_date")
@@ -185,7 +178,7 @@ async def extend(assignment_id: str, form: SignedInForm, lifecycle: Lifecycle) -
 @router.post("/assignments/{assignment_id}/termination")
 async def terminate(assignment_id: str, form: SignedInForm, lifecycle: Lifecycle) -> Response:
     page = form.page
-    check_id(assignment_id, page)
+    await check_id(assignment_id, page)
     page.require(Action.CHANGE_CONTRACT)
     state = FormState(name="terminate")
     effective = _date(form, state, "effective_date")
@@ -201,7 +194,7 @@ async def terminate(assignment_id: str, form: SignedInForm, lifecycle: Lifecycle
 @router.post("/assignments/{assignment_id}/cancellation")
 async def cancel(assignment_id: str, form: SignedInForm, lifecycle: Lifecycle) -> Response:
     page = form.page
-    check_id(assignment_id, page)
+    await check_id(assignment_id, page)
     page.require(Action.CHANGE_CONTRACT)
     state = FormState(name="cancel")
     reason = _required(form, state, "reason")

@@ -125,12 +125,12 @@ async def list_assignments(page: SignedInPage, lifecycle: Lifecycle) -> Response
     stale = False
     try:
         items, next_cursor = await lifecycle.list_page(
-            **filters, limit=PAGE_SIZE, cursor=cursor, sort=sort, order=order
+            **filters, limit=PAGE_SIZE, cursor=cursor, sort=sort, order=order, scope=page.scope
         )
     except ValueError:  # a cursor of another order, or mangled: start from the first page
         stale, cursor = True, None
         items, next_cursor = await lifecycle.list_page(
-            **filters, limit=PAGE_SIZE, sort=sort, order=order
+            **filters, limit=PAGE_SIZE, sort=sort, order=order, scope=page.scope
         )
 
     form = {
@@ -191,14 +191,23 @@ class FormState:
     task_id: str | None = None
 
 
-def check_id(assignment_id: str, page: Page) -> None:
+async def check_id(assignment_id: str, page: Page) -> None:
+    """A well-formed id of an assignment in the person's scope (db.scope); else 404, the same
+    answer as for an assignment that does not exist, so a scope reveals nothing beyond it."""
     if not re.fullmatch(ASSIGNMENT_ID_PATTERN, assignment_id):
+        raise PageError(404, "not_found_title", "not_found_assignment", id=assignment_id)
+    scope = page.scope
+    if scope.everything:
+        return
+    row = await assignments.get(page.request.app.state.pool, assignment_id)
+    a = row["state"]["assignment"] if row else None
+    if a is None or not scope.allows(a["manager"]["email"], a["team"]):
         raise PageError(404, "not_found_title", "not_found_assignment", id=assignment_id)
 
 
 @router.get("/assignments/{assignment_id}")
 async def assignment_page(assignment_id: str, page: SignedInPage, lifecycle: Lifecycle) -> Response:
-    check_id(assignment_id, page)
+    await check_id(assignment_id, page)
     return await render(page, lifecycle, assignment_id)
 
 

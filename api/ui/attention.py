@@ -18,13 +18,13 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from api.auth import Action, actor_of
+from api.auth import Action
 from api.deps import Lifecycle
 from api.lifecycle import Origin
 from api.problems import Problem
-from api.schemas import ASSIGNMENT_ID_PATTERN, AttentionItem
+from api.schemas import AttentionItem
+from api.ui.assignments import check_id
 from api.ui.pages import FormPost, Page, PageError, SignedInForm
-from db.api_keys import ApiKey
 
 router = APIRouter(include_in_schema=False)
 
@@ -91,9 +91,7 @@ def reconciliation(page: Page, latest: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _origin(form: FormPost) -> Origin:
-    s = form.page.session
-    assert s is not None and s.key_id is not None
-    return Origin(actor_of(ApiKey(id=s.key_id, name=s.name or "", role=s.role or "")))
+    return Origin(form.page.actor)
 
 
 async def _act(form: FormPost, change: Any, flash: str) -> Response:
@@ -104,14 +102,13 @@ async def _act(form: FormPost, change: Any, flash: str) -> Response:
     return form.page.redirect("/#attention", flash=flash)
 
 
-def _assignment(assignment_id: str) -> None:
-    if not re.fullmatch(ASSIGNMENT_ID_PATTERN, assignment_id):
-        raise PageError(404, "not_found_title", "not_found_assignment", id=assignment_id)
+async def _assignment(assignment_id: str, page: Page) -> None:
+    await check_id(assignment_id, page)
 
 
 @router.post("/attention/{assignment_id}/retry")
 async def retry(assignment_id: str, form: SignedInForm, lifecycle: Lifecycle) -> Response:
-    _assignment(assignment_id)
+    await _assignment(assignment_id, form.page)
     form.page.require(Action.OPERATE)
     return await _act(
         form, lifecycle.retry_access(assignment_id, _origin(form)), "flash_access_retry"
@@ -120,7 +117,7 @@ async def retry(assignment_id: str, form: SignedInForm, lifecycle: Lifecycle) ->
 
 @router.post("/attention/{assignment_id}/closed-by-hand")
 async def closed_by_hand(assignment_id: str, form: SignedInForm, lifecycle: Lifecycle) -> Response:
-    _assignment(assignment_id)
+    await _assignment(assignment_id, form.page)
     form.page.require(Action.ADMINISTER)
     change = lifecycle.close_access_by_hand(assignment_id, _origin(form))
     return await _act(form, change, "flash_access_by_hand")

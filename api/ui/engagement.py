@@ -19,7 +19,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from api.ui.i18n import Translator
-from api.ui.pages import SignedInPage
+from api.ui.pages import PageError, SignedInPage
 from db import engagement as dashboard
 
 router = APIRouter(include_in_schema=False)
@@ -27,6 +27,8 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/engagement")
 async def engagement(page: SignedInPage) -> Response:
+    if not page.scope.everything:  # figures over every team: a few people would be told apart
+        raise PageError(403, "forbidden_title", "forbidden_scope")
     clock = page.request.app.state.clock
     found = await dashboard.engagement(page.request.app.state.pool, clock.today(), now=clock.now())
     t = page.t

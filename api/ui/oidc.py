@@ -17,7 +17,10 @@ The callback makes no session, and says why on a calm page, for: a state that is
 (a forged or replayed callback, or one begun in another browser), an error from the provider, a
 code the provider will not exchange, an ID token not signed by the provider's keys, for another
 client or issuer, expired, or with another nonce, and a person whose roles claim
-(`LIFECYCLE_OIDC_ROLES_CLAIM`) maps to no role of the engine (`LIFECYCLE_OIDC_ROLE_MAP`).
+(`LIFECYCLE_OIDC_ROLES_CLAIM`) maps to no role of the engine (`LIFECYCLE_OIDC_ROLE_MAP`) and who
+manages no assignment. A person who manages assignments signs in as `manager` without any group:
+they see and act on those assignments only (db.scope). HR whose values name teams
+(`LIFECYCLE_OIDC_TEAM_MAP`) see those teams only.
 
 Authlib makes the PKCE pair and the tokens; joserfc (Authlib's JOSE library) verifies the ID
 token. Never log a code, a token or a claim.
@@ -44,6 +47,7 @@ from joserfc.jwk import KeySet
 from api.ui import session as sessions
 from api.ui.pages import AnyPage, Page, PageError, local_path
 from core.settings import OIDC_ROLES, Settings
+from db import assignments
 
 log = structlog.get_logger("api")
 
@@ -57,7 +61,7 @@ DISCOVERY_TTL = 3600.0  # seconds the provider's configuration and keys are trus
 HTTP_TIMEOUT = 10.0
 LEEWAY = 60  # seconds of clock difference tolerated on the ID token's times
 _PURPOSE = b"assignment-lifecycle/oidc-login/v1\x00"
-_RANK = {role: rank for rank, role in enumerate(OIDC_ROLES)}  # viewer < operator < admin
+_RANK = {role: rank for rank, role in enumerate(OIDC_ROLES)}  # viewer < manager < … < admin
 
 
 class SignInRefused(Exception):
@@ -73,21 +77,32 @@ class Person:
     email: str
     name: str
     role: str
+    teams: tuple[str, ...] | None = None  # HR of these teams only
+
+
+def claim_values(claims: dict[str, Any], settings: Settings) -> list[str]:
+    """The roles claim's values (a list, or one value)."""
+    raw = claims.get(settings.oidc_roles_claim)
+    values = [raw] if isinstance(raw, str) else raw if isinstance(raw, list) else []
+    return [v for v in values if isinstance(v, str)]
 
 
 def role_of(claims: dict[str, Any], settings: Settings) -> str | None:
     """The highest role the roles claim's values map to (`hr=operator`), a value that is a role's
     name being that role; None when none does."""
-    raw = claims.get(settings.oidc_roles_claim)
-    values = [raw] if isinstance(raw, str) else raw if isinstance(raw, list) else []
     roles = set()
-    for value in values:
-        if not isinstance(value, str):
-            continue
+    for value in claim_values(claims, settings):
         role = settings.oidc_role_map.get(value) or (value if value in _RANK else None)
         if role:
             roles.add(role)
     return max(roles, key=_RANK.__getitem__) if roles else None
+
+
+def teams_of(claims: dict[str, Any], settings: Settings) -> tuple[str, ...] | None:
+    """The teams the roles claim's values name (`LIFECYCLE_OIDC_TEAM_MAP`); None: every team."""
+    mapped = settings.oidc_team_map
+    teams = sorted({mapped[v] for v in claim_values(claims, settings) if v in mapped})
+    return tuple(teams) if teams else None
 
 
 @dataclass
@@ -240,7 +255,7 @@ def _refused(exc: SignInRefused) -> PageError:
     return PageError(exc.status, "oidc_failed_title", exc.reason, **exc.values)
 
 
-async def person_of(provider: Provider, code: str, verifier: str, nonce: str) -> Person:
+async def person_of(provider: Provider, code: str, verifier: str, nonce: str, pool: Any) -> Person:
     tokens = await provider.exchange(code, verifier)
     claims = await provider.verified_claims(tokens["id_token"], nonce)
     settings = provider.settings
@@ -250,11 +265,14 @@ async def person_of(provider: Provider, code: str, verifier: str, nonce: str) ->
     if not isinstance(email, str) or "@" not in email:
         raise SignInRefused("oidc_no_email", 403)
     role = role_of(claims, settings)
+    if role is None and await assignments.manages(pool, email):
+        role = "manager"  # no group of the engine's, but the manager of assignments: those
     if role is None:
         log.info("oidc sign-in without a role", claim=settings.oidc_roles_claim)
         raise SignInRefused("oidc_no_role", 403, email=email)
-    name = claims.get("name") or claims.get("preferred_username") or email
-    return Person(email=email, name=str(name)[:200], role=role)
+    name = str(claims.get("name") or claims.get("preferred_username") or email)[:200]
+    teams = teams_of(claims, settings) if role in ("viewer", "operator") else None
+    return Person(email=email, name=name, role=role, teams=teams)
 
 
 # ------------------------------------------------------------------------------- routes
@@ -297,11 +315,14 @@ async def callback(page: AnyPage) -> Response:
         code = query.get("code")
         if not code:
             raise SignInRefused("oidc_failed_provider")
-        person = await person_of(provider, code, str(login["v"]), str(login["n"]))
+        pool = page.request.app.state.pool
+        person = await person_of(provider, code, str(login["v"]), str(login["n"]), pool)
     except SignInRefused as exc:
         raise _refused(exc) from None
     # A fresh session, and with it a fresh CSRF token.
-    page.new_session = sessions.new_session(email=person.email, name=person.name, role=person.role)
+    page.new_session = sessions.new_session(
+        email=person.email, name=person.name, role=person.role, teams=person.teams
+    )
     log.info("signed in with the company's identity", role=person.role)
     response = page.redirect(local_path(str(login.get("p") or "/")))
     response.delete_cookie(COOKIE, path="/")

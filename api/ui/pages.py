@@ -29,7 +29,7 @@ import jinja2
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.auth import PERMISSIONS, Action
+from api.auth import PERMISSIONS, Action, actor_of
 from api.ui import session as sessions
 from api.ui.i18n import LANG_COOKIE, LANGUAGE_NAMES, LANGUAGES, Translator, language_of
 from api.ui.session import Session
@@ -37,12 +37,14 @@ from core import i18n
 from core.clock import Clock
 from core.settings import Settings
 from db import api_keys
+from db.api_keys import ApiKey
+from db.scope import EVERYTHING, Scope
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 LOADER = jinja2.FileSystemLoader(TEMPLATES)  # one object: core.i18n keeps an environment per loader
 STATIC = Path(__file__).resolve().parent.parent / "static"
 # Roles that may sign in to the UI: people. A contracting key belongs to a system.
-UI_ROLES = frozenset({"viewer", "operator", "admin"})
+UI_ROLES = frozenset({"viewer", "operator", "admin"})  # the roles of keys that may sign in
 REFRESH_SECONDS = 10  # how often pages refresh themselves at a compressed clock
 MAX_FORM_FIELDS = 50
 
@@ -120,6 +122,26 @@ class Page:
     def role(self) -> str | None:
         return self.session.role if self.session else None
 
+    @property
+    def actor(self) -> str:
+        """The signed-in person as the actor of a change: `<role>:<name>`, the name of their key
+        or, signed in with the company's identity, their own."""
+        s = self.session
+        assert s is not None and s.signed_in
+        if s.key_id is None:
+            return f"{s.role}:{s.name or s.email}"
+        return actor_of(ApiKey(id=s.key_id, name=s.name or "", role=s.role or ""))
+
+    @property
+    def scope(self) -> Scope:
+        """The assignments this person may see and act on (db.scope): a key sees every one."""
+        s = self.session
+        if s is None or s.email is None or s.role == "admin":
+            return EVERYTHING
+        if s.role == "manager":
+            return Scope(manager=s.email)
+        return Scope(teams=frozenset(s.teams)) if s.teams is not None else EVERYTHING
+
     def can(self, action: Action | str) -> bool:
         return Action(action) in PERMISSIONS.get(self.role or "", frozenset())
 
@@ -156,6 +178,7 @@ class Page:
             "session": self.session if self.session and self.session.signed_in else None,
             "csrf": self.csrf,
             "can": self.can,
+            "everything": self.scope.everything,  # every assignment in scope (db.scope)
             "clock": clock,
             "flash": self.flash,
             "refresh_seconds": REFRESH_SECONDS if clock else None,

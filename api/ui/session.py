@@ -6,9 +6,9 @@
 
     {"k": key id, "r": role, "n": key name, "x": expiry (unix seconds), "c": CSRF token}
 
-or, for a person signed in with the company's identity (api/ui/oidc.py), `"e"` (their e-mail)
-and `"n"` (their name) instead of `"k"`. `k`, `e`, `r` and `n` are absent before sign-in (the
-sign-in form needs a CSRF token too). The
+or, for a person signed in with the company's identity (api/ui/oidc.py), `"e"` (their e-mail),
+`"n"` (their name) and, for HR of some teams, `"t"` (the teams) instead of `"k"`. `k`, `e`, `r`
+and `n` are absent before sign-in (the sign-in form needs a CSRF token too). The
 signature is HMAC-SHA256 over the payload part under `settings.signing_key` and a purpose label,
 so nothing signed for another purpose with the same key (a feedback link) passes for a session.
 
@@ -56,6 +56,7 @@ class Session:
     role: str | None = None
     name: str | None = None
     email: str | None = None  # signed in with the company's identity (OpenID Connect)
+    teams: tuple[str, ...] | None = None  # HR of these teams only (db.scope)
 
     @property
     def signed_in(self) -> bool:
@@ -68,6 +69,7 @@ def new_session(
     role: str | None = None,
     name: str | None = None,
     email: str | None = None,
+    teams: tuple[str, ...] | None = None,
 ) -> Session:
     signed_in = key_id is not None or email is not None
     return Session(
@@ -77,6 +79,7 @@ def new_session(
         role=role,
         name=name,
         email=email,
+        teams=teams,
     )
 
 
@@ -119,6 +122,8 @@ def encode(session: Session, key: str) -> str:
         data.update(k=session.key_id, r=session.role, n=session.name)
     elif session.email is not None:
         data.update(e=session.email, r=session.role, n=session.name)
+        if session.teams is not None:
+            data["t"] = list(session.teams)
     return seal(_SESSION_PURPOSE, data, key)
 
 
@@ -137,6 +142,11 @@ def decode(value: str | None, key: str, *, now: float | None = None) -> Session 
         return None
     if email is not None and (not isinstance(email, str) or not email or key_id is not None):
         return None
+    teams = data.get("t")
+    if teams is not None and (
+        not isinstance(teams, list) or not all(isinstance(x, str) for x in teams)
+    ):
+        return None
     return Session(
         csrf=csrf,
         expires_at=expires_at,
@@ -144,6 +154,7 @@ def decode(value: str | None, key: str, *, now: float | None = None) -> Session 
         role=str(data.get("r") or "") or None,
         name=str(data.get("n") or "") or None,
         email=email,
+        teams=tuple(teams) if teams is not None else None,
     )
 
 

@@ -46,13 +46,19 @@ async def today(page: SignedInPage) -> Response:
         day,
         limit=ALL_LIMIT if expanded else LIMIT,
         now=clock.now(),
+        scope=page.scope,
     )
     if expanded:  # the other sections keep their first rows
         found = _trim(found, keep=expanded)
     t = page.t
     lifecycle = page.request.app.state.lifecycle
     book = page.settings.policy_book
-    needing = attention.section(page, await lifecycle.attention(limit=ALL_LIMIT))
+    # What needs an admin spans every team: shown to those who see every assignment.
+    everything = page.scope.everything
+    needing = (
+        attention.section(page, await lifecycle.attention(limit=ALL_LIMIT)) if everything else []
+    )
+    latest = await lifecycle.latest_reconciliation() if everything else None
     sections = {
         "renewals": _section(found.renewals, [_renewal(t, r) for r in found.renewals.items]),
         "tasks": _section(found.tasks, [_tasks(t, r) for r in found.tasks.items]),
@@ -69,7 +75,7 @@ async def today(page: SignedInPage) -> Response:
         open_tasks=found.open_tasks,
         overdue=sum(1 for r in found.renewals.items if r.overdue),
         attention=needing,
-        reconciliation=attention.reconciliation(page, await lifecycle.latest_reconciliation()),
+        reconciliation=attention.reconciliation(page, latest),
         all_clear=not needing and not any(s["total"] for s in sections.values()),
     )
 

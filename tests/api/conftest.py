@@ -35,6 +35,9 @@ from db import api_keys
 from db.pool import create_pool
 from db.scratch import fresh_database
 from tests import factories
+
+# The OpenID provider and the API process that signs people in through it (tests/api/oidc.py).
+from tests.api.oidc import browser, oidc_app, provider  # noqa: F401
 from tests.clock import DEPLOYMENT, clock_start
 from tests.conftest import temporal_cli
 

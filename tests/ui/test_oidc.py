@@ -10,7 +10,6 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-import oidc_provider_mock
 import pytest
 from playwright.sync_api import expect
 
@@ -19,6 +18,8 @@ from tests.ui.conftest import Stack, check_accessibility, screenshot
 
 @pytest.fixture(scope="module")
 def provider() -> Iterator[str]:
+    import oidc_provider_mock  # here, not at import: its imports warn of what Authlib deprecates
+
     with oidc_provider_mock.run_server_in_thread(require_nonce=True) as server:
         yield f"http://localhost:{server.server_port}"
 
