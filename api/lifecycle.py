@@ -57,7 +57,7 @@ from api.schemas import (
 )
 from core.clock import Clock
 from core.settings import Settings
-from db import assignments, attention, guard, reconcile, timeline
+from db import assignments, attention, audit, guard, reconcile, timeline
 from workflows import signing
 from workflows.assignment import AssignmentWorkflow
 from workflows.types import (
@@ -126,6 +126,18 @@ class Origin:
         )
 
 
+# What an audit entry keeps of a change's input: the facts, never a person's free text.
+AUDITED_FIELDS = ("decision", "new_end_date", "effective_date", "task_id", "release")
+
+
+def _audited(input: Any) -> dict[str, Any]:
+    values = input.model_dump(mode="json") if hasattr(input, "model_dump") else {}
+    kept = {k: values[k] for k in AUDITED_FIELDS if values.get(k) is not None}
+    changed = [k for k in ("role", "team", "manager", "tools", "start_date", "team_events")
+               if values.get(k) is not None]  # fmt: skip
+    return kept | ({"changed": changed} if changed else {})
+
+
 @dataclass
 class Lifecycle:
     pool: asyncpg.Pool
@@ -186,6 +198,14 @@ class Lifecycle:
             inserted = await assignments.insert_new(conn, assignment, digest, actor, state)
             if inserted:
                 await timeline.append(conn, assignment.assignment_id, [entry])
+                await audit.append(
+                    conn,
+                    self.clock.now(),
+                    actor,
+                    "import" if imported else "create",
+                    assignment_id=assignment.assignment_id,
+                    detail={"term": state.term, "end_date": assignment.end_date},
+                )
         if inserted:
             run_id = await self._start(assignment.assignment_id, state, imported)
             log.info(
@@ -535,6 +555,15 @@ class Lifecycle:
             update_id=update_id,
         )
         await self._write_through(state, run_id)
+        await audit.append(
+            self.pool,
+            self.clock.now(),
+            origin.actor,
+            getattr(update, "__name__", "change"),
+            assignment_id=assignment_id,
+            detail=_audited(input),
+            dedupe=f"{assignment_id}:{update_id}" if update_id else None,
+        )
         return self.public(state, run_id or row["workflow_run_id"])
 
     async def _write_through(self, state: AssignmentState, run_id: str | None) -> None:

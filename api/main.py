@@ -29,6 +29,7 @@ from api.policies import tell_at_start
 from api.routes import (
     assignments,
     attention,
+    audit,
     clock,
     decide,
     events,
@@ -122,7 +123,17 @@ def create_app(
     app.state.event_locks = events.KeyedLocks()
     problems.install(app)
     app.add_middleware(RequestMiddleware, metrics=app.state.metrics, max_body=MAX_BODY)
-    for module in (assignments, attention, policies, events, clock, health, feedback, decide):
+    for module in (
+        assignments,
+        attention,
+        audit,
+        policies,
+        events,
+        clock,
+        health,
+        feedback,
+        decide,
+    ):
         app.include_router(module.router)
     ui.install(app)  # the operator UI: its pages and /static
     _document(app, settings)

@@ -6,6 +6,7 @@
     /assignments, /assignments/{id}       api/ui/assignments.py
     POST /assignments/{id}/…              api/ui/actions.py      (decisions, tasks, changes)
     /engagement                           api/ui/engagement.py   (the dashboard)
+    /audit                                api/ui/audit.py        (the audit trail, admins)
     /static/…                             api/static/ (CSS, small scripts)
 
 What every page shares (session, CSRF, language, the base layout) is in api/ui/pages.py; the
@@ -18,7 +19,17 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.ui import actions, assignments, attention, engagement, oidc, pages, signin, today
+from api.ui import (
+    actions,
+    assignments,
+    attention,
+    audit,
+    engagement,
+    oidc,
+    pages,
+    signin,
+    today,
+)
 
 ROUTERS = (
     signin.router,
@@ -28,6 +39,7 @@ ROUTERS = (
     assignments.router,
     actions.router,
     engagement.router,
+    audit.router,
 )
 
 

@@ -45,7 +45,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from api.ui import session as sessions
-from api.ui.pages import AnyPage, Page, PageError, local_path
+from api.ui.pages import AnyPage, Page, PageError, local_path, record
 from core.settings import OIDC_ROLES, Settings
 from db import assignments
 
@@ -285,6 +285,9 @@ async def start(page: AnyPage) -> Response:
     try:
         target = await provider.authorization_url(state, nonce, verifier)
     except SignInRefused as exc:
+        if exc.reason in ("oidc_no_role", "oidc_failed_token", "oidc_failed_state"):
+            who = f"oidc:{exc.values.get('email') or 'unknown'}"
+            await record(page, who, "sign_in_refused", reason=exc.reason.removeprefix("oidc_"))
         raise _refused(exc) from None
     next_path = local_path(page.request.query_params.get("next"))
     login = {"s": state, "n": nonce, "v": verifier, "p": next_path}
@@ -318,12 +321,16 @@ async def callback(page: AnyPage) -> Response:
         pool = page.request.app.state.pool
         person = await person_of(provider, code, str(login["v"]), str(login["n"]), pool)
     except SignInRefused as exc:
+        if exc.reason in ("oidc_no_role", "oidc_failed_token", "oidc_failed_state"):
+            who = f"oidc:{exc.values.get('email') or 'unknown'}"
+            await record(page, who, "sign_in_refused", reason=exc.reason.removeprefix("oidc_"))
         raise _refused(exc) from None
     # A fresh session, and with it a fresh CSRF token.
     page.new_session = sessions.new_session(
         email=person.email, name=person.name, role=person.role, teams=person.teams
     )
     log.info("signed in with the company's identity", role=person.role)
+    await record(page, f"{person.role}:{person.name}", "sign_in", method="oidc")
     response = page.redirect(local_path(str(login.get("p") or "/")))
     response.delete_cookie(COOKIE, path="/")
     return response

@@ -36,7 +36,7 @@ from api.ui.session import Session
 from core import i18n
 from core.clock import Clock
 from core.settings import Settings
-from db import api_keys
+from db import api_keys, audit
 from db.api_keys import ApiKey
 from db.scope import EVERYTHING, Scope
 
@@ -179,6 +179,7 @@ class Page:
             "csrf": self.csrf,
             "can": self.can,
             "everything": self.scope.everything,  # every assignment in scope (db.scope)
+            "administers": self.can(Action.ADMINISTER),
             "clock": clock,
             "flash": self.flash,
             "refresh_seconds": REFRESH_SECONDS if clock else None,
@@ -239,6 +240,11 @@ def clear_session_cookie(response: Response, settings: Settings) -> None:
         samesite="lax",
         secure=settings.public_url.lower().startswith("https://"),
     )
+
+
+async def record(page: Page, actor: str, action: str, **detail: Any) -> None:
+    """An entry of the audit trail (db.audit) for what a person did in the UI."""
+    await audit.append(page.request.app.state.pool, page.clock.now(), actor, action, detail=detail)
 
 
 # --------------------------------------------------------------------------- dependencies

@@ -13,7 +13,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from api.auth import MAX_KEY_LENGTH, KeyStore
+from api.auth import MAX_KEY_LENGTH, KeyStore, actor_of
 from api.ui import session as sessions
 from api.ui.i18n import LANG_COOKIE, LANGUAGES
 from api.ui.pages import (
@@ -24,6 +24,7 @@ from api.ui.pages import (
     Page,
     clear_session_cookie,
     local_path,
+    record,
 )
 from core.settings import Settings
 
@@ -69,12 +70,15 @@ async def signin(form: AnyForm) -> Response:
         return _form(form, status=403, error="signin_error_contracting")
     # A fresh session, and with it a fresh CSRF token: one seen before sign-in is worth nothing.
     page.new_session = sessions.new_session(key_id=key.id, role=key.role, name=key.name)
+    await record(page, actor_of(key), "sign_in", method="api_key")
     return page.redirect(local_path(form.fields.get("next")))
 
 
 @router.post("/signout")
 async def signout(form: AnyForm) -> Response:
     page = form.page
+    if page.session is not None and page.session.signed_in:
+        await record(page, page.actor, "sign_out")
     page.new_session = None
     response = page.redirect("/signin", flash="signed_out")
     clear_session_cookie(response, page.settings)

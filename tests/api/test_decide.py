@@ -164,6 +164,10 @@ async def test_racing_confirmations_decide_once(http, auth, unique_id, pool):
     new_end = date.fromisoformat(a["end_date"])
     day = Translator("en").date(new_end, weekday=True)
     assert all(day in r.text for r in responses if r.status_code == 200)
+    # One Update (the link's id): one entry on the audit trail, in the manager's name.
+    trail = await http.get("/v1/audit", params={"assignment_id": unique_id}, headers=auth("admin"))
+    decisions = [e for e in trail.json() if e["action"] == "decide_renewal"]
+    assert [e["actor"] for e in decisions] == [f"manager:{MANAGER.name}"]
 
 
 # ------------------------------------------------------------------------------- mistakes
