@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import getpass
 import os
 import signal
 import sys
 import warnings
-from typing import TYPE_CHECKING, NoReturn
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from cli.checks import (
     CHECK_TIMEOUT,
@@ -80,18 +83,106 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
 
 
 async def _create_key(dsn: str, name: str, role: str) -> str:
-    import asyncpg
-
     from db import api_keys
+
+    async with _keys_database(dsn) as conn:
+        key = await api_keys.create(conn, name, role)
+        await _audit(conn, "key_created", name=name, role=role)
+        return key
+
+
+def cmd_keys_list(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    configure_logging(settings)
+    require(settings, "keys list", "database_url")
+    assert settings.database_url
+    keys = asyncio.run(_list_keys(settings.database_url))
+    if not keys:
+        print("no API keys yet: `lifecycle keys create --name NAME --role ROLE` makes one")
+        return 0
+    rows = [("NAME", "ROLE", "CREATED", "LAST USED", "STATUS")]
+    for k in keys:
+        status = f"revoked {_minute(k['revoked_at'])}" if k["revoked_at"] else "active"
+        last = _minute(k["last_used_at"]) if k["last_used_at"] else "never"
+        rows.append((k["name"], k["role"], _minute(k["created_at"]), last, status))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    for r in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=False)) + "  " + r[-1])
+    return 0
+
+
+def cmd_keys_revoke(args: argparse.Namespace) -> int:
+    name = args.name.strip()
+    if not name:
+        raise CliError("the key's NAME must not be empty")
+    settings = load_settings()
+    configure_logging(settings)
+    require(settings, "keys revoke", "database_url")
+    assert settings.database_url
+    revoked = asyncio.run(_revoke_key(settings.database_url, name))
+    if not revoked:
+        raise CliError(f"no active API key named {name!r} (`lifecycle keys list` shows them)")
+    roles = ", ".join(sorted({k.role for k in revoked}))
+    print(f"revoked {len(revoked)} API key(s) named {name!r} ({roles}): they stop working now")
+    return 0
+
+
+async def _list_keys(dsn: str) -> list[dict[str, Any]]:
+    from db import api_keys
+
+    async with _keys_database(dsn) as conn:
+        return await api_keys.listing(conn)
+
+
+async def _revoke_key(dsn: str, name: str) -> list[Any]:
+    from db import api_keys
+
+    async with _keys_database(dsn) as conn, conn.transaction():
+        revoked = await api_keys.revoke(conn, name)
+        for key in revoked:
+            await _audit(conn, "key_revoked", name=key.name, role=key.role)
+        return revoked
+
+
+@contextlib.asynccontextmanager
+async def _keys_database(dsn: str) -> AsyncIterator[Any]:
+    import asyncpg
 
     await check_database(dsn)
     conn = await asyncpg.connect(dsn, timeout=CHECK_TIMEOUT)
     try:
-        return await api_keys.create(conn, name, role)
+        yield conn
     except asyncpg.UndefinedTableError:
         raise CliError("the database has no api_key table: run `lifecycle migrate` first") from None
+    except asyncpg.UndefinedColumnError:
+        raise CliError(
+            "the database is behind this version: run `lifecycle migrate` first"
+        ) from None
     finally:
         await conn.close()
+
+
+async def _audit(conn: Any, action: str, **detail: str) -> None:
+    """The audit trail's entry of a key change made here, at the deployment clock's moment (the
+    wall clock before the deployment's first start); the actor is the system user."""
+    from datetime import UTC, datetime
+
+    from core.clock import Clock
+    from db import audit, clock
+
+    now = datetime.now(UTC)
+    stored = await clock.get(conn)
+    if stored is not None:
+        now = Clock(stored.anchor, load_settings().clock_speed, stored.start).now()
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container's)
+        user = str(os.getuid())
+    await audit.append(conn, now, f"cli:{user}", action, detail=detail)
+
+
+def _minute(moment: Any) -> str:
+    return f"{moment:%Y-%m-%d %H:%M}Z" if moment is not None else ""
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""The command line: `lifecycle dev|api|worker|migrate|reconcile|import|keys create`, whose mistakes
-are told in one line like every other expected failure."""
+"""The command line: `lifecycle dev|api|worker|migrate|reconcile|import|keys create|list|revoke`,
+whose mistakes are told in one line like every other expected failure."""
 
 from __future__ import annotations
 
@@ -139,3 +139,18 @@ def _add_keys(subcommands: Subcommands) -> None:
     )
     create.add_argument("--name", required=True, help="who or what uses the key")
     create.add_argument("--role", required=True, choices=ROLES, help="what the key may do")
+    _add(
+        key_commands,
+        "list",
+        commands.cmd_keys_list,
+        help="list the keys: name, role, created, last used, status (never the key)",
+        description="Lists the API keys of LIFECYCLE_DATABASE_URL, active first.",
+    )
+    revoke = _add(
+        key_commands,
+        "revoke",
+        commands.cmd_keys_revoke,
+        help="revoke the keys of a name: they stop working at once",
+        description="Revokes every active API key with that name; sessions signed in with it end.",
+    )
+    revoke.add_argument("name", metavar="NAME", help="the key's name, as `keys list` shows it")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from db.pool import Executor
 
@@ -67,9 +68,22 @@ async def ensure(conn: Executor, name: str, role: str, plain_key: str) -> None:
 
 
 async def find(conn: Executor, plain_key: str) -> ApiKey | None:
-    """The key's id, name and role; None for an unknown or revoked key."""
+    """The key's id, name and role; None for an unknown or revoked key. Its last use is noted
+    (to the minute: at most one write a minute per key)."""
     row = await conn.fetchrow(
-        "SELECT id, name, role FROM api_key WHERE key_hash = $1 AND revoked_at IS NULL",
+        """
+        WITH found AS (
+            SELECT id, name, role, last_used_at FROM api_key
+            WHERE key_hash = $1 AND revoked_at IS NULL
+        ), touched AS (
+            UPDATE api_key SET last_used_at = now()
+            WHERE id IN (
+                SELECT id FROM found
+                WHERE last_used_at IS NULL OR last_used_at < now() - interval '1 minute'
+            )
+        )
+        SELECT id, name, role FROM found
+        """,
         hash_key(plain_key),
     )
     if row is None:
@@ -85,3 +99,28 @@ async def get_active(conn: Executor, key_id: int) -> ApiKey | None:
     if row is None:
         return None
     return ApiKey(id=row["id"], name=row["name"], role=row["role"])
+
+
+async def listing(conn: Executor) -> list[dict[str, Any]]:
+    """Every key, active first, then by name: name, role, created_at, last_used_at, revoked_at
+    (never the key, which is not kept)."""
+    rows = await conn.fetch(
+        """
+        SELECT id, name, role, created_at, last_used_at, revoked_at FROM api_key
+        ORDER BY revoked_at IS NOT NULL, name, id
+        """
+    )
+    return [dict(r) for r in rows]
+
+
+async def revoke(conn: Executor, name: str) -> list[ApiKey]:
+    """Revokes every active key of that name; the keys it revoked (none for an unknown name)."""
+    rows = await conn.fetch(
+        """
+        UPDATE api_key SET revoked_at = now()
+        WHERE name = $1 AND revoked_at IS NULL
+        RETURNING id, name, role
+        """,
+        name,
+    )
+    return [ApiKey(id=r["id"], name=r["name"], role=r["role"]) for r in rows]

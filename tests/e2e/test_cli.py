@@ -134,6 +134,66 @@ async def test_keys_create_prints_a_key_the_database_recognises(
     assert stored == 0  # the plain key is never stored
 
 
+async def test_keys_are_listed_with_their_last_use_and_revoked_by_name(
+    tmp_path: Path, database_url: str
+) -> None:
+    from db import api_keys
+
+    assert run_cli("migrate", cwd=tmp_path, LIFECYCLE_DATABASE_URL=database_url).returncode == 0
+    name = f"hr-sync-{os.getpid()}-{time.monotonic_ns()}"
+    made = run_cli(
+        "keys", "create", "--name", name, "--role", "operator", cwd=tmp_path,
+        LIFECYCLE_DATABASE_URL=database_url,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    key = made.stdout.strip()
+
+    def line_of_the_key() -> str:
+        listed = run_cli("keys", "list", cwd=tmp_path, LIFECYCLE_DATABASE_URL=database_url)
+        assert listed.returncode == 0, listed.stderr
+        assert key not in listed.stdout  # never the key
+        assert listed.stdout.splitlines()[0].split() == [
+            "NAME",
+            "ROLE",
+            "CREATED",
+            "LAST",
+            "USED",
+            "STATUS",
+        ]
+        (line,) = [x for x in listed.stdout.splitlines() if x.startswith(name + " ")]
+        return line
+
+    assert line_of_the_key().split()[-2:] == ["never", "active"]
+    conn = await asyncpg.connect(database_url)
+    try:
+        assert await api_keys.find(conn, key) is not None  # the key is used once
+    finally:
+        await conn.close()
+    used = line_of_the_key()
+    assert "never" not in used and used.endswith("active")
+
+    revoked = run_cli("keys", "revoke", name, cwd=tmp_path, LIFECYCLE_DATABASE_URL=database_url)
+    assert revoked.returncode == 0, revoked.stderr
+    assert (
+        revoked.stdout.strip()
+        == f"revoked 1 API key(s) named {name!r} (operator): they stop working now"
+    )
+    assert " revoked " in line_of_the_key()
+    again = run_cli("keys", "revoke", name, cwd=tmp_path, LIFECYCLE_DATABASE_URL=database_url)
+    assert_one_line_error(again, f"no active API key named {name!r}")
+
+    conn = await asyncpg.connect(database_url)
+    try:
+        assert await api_keys.find(conn, key) is None
+        trail = await conn.fetch(
+            "SELECT actor, action FROM audit WHERE detail ->> 'name' = $1 ORDER BY id", name
+        )
+    finally:
+        await conn.close()
+    assert [r["action"] for r in trail] == ["key_created", "key_revoked"]
+    assert all(r["actor"].startswith("cli:") for r in trail)
+
+
 # --------------------------------------------------------------------------- dev
 
 
