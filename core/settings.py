@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     temporal_ui_url: str = "http://127.0.0.1:8233"
     admin_key: str | None = None
     webhook_secret: str | None = None
+    # During a rotation of the webhook secret: the one the contracting system may still sign with.
+    webhook_secret_previous: str | None = None
     # Signs exit-feedback links and operator sessions; derived from the webhook secret if unset.
     secret_key: str | None = None
     smtp_url: str | None = None
@@ -175,6 +177,11 @@ class Settings(BaseSettings):
         if value is not None and value not in ("json", "console"):
             raise ValueError("must be 'json' or 'console'")
         return value
+
+    @property
+    def webhook_secrets(self) -> list[str]:
+        """The secrets an event may be signed with: the current one, then the previous one."""
+        return [s for s in (self.webhook_secret, self.webhook_secret_previous) if s]
 
     @property
     def signing_key(self) -> str:

@@ -121,15 +121,16 @@ class SignedEventRoute(IdempotentRoute):
     async def client_of(self, request: Request) -> str | None:
         headers = {h: request.headers.get(h, "") for h in SIGNATURE_HEADERS}
         try:
-            _verify(request.app.state.settings.webhook_secret, await request.body(), headers)
+            _verify(request.app.state.settings.webhook_secrets, await request.body(), headers)
         except Problem:
             return None
         return "webhook-sender"
 
 
-def _verify(secret: str | None, body: bytes, headers: dict[str, str]) -> None:
-    """401 unless the body carries a valid, fresh Standard Webhooks signature."""
-    if not secret:
+def _verify(secrets: list[str], body: bytes, headers: dict[str, str]) -> None:
+    """401 unless the body carries a valid, fresh Standard Webhooks signature by one of the
+    secrets (two during a rotation: the new one and the previous one)."""
+    if not secrets:
         raise Problem(
             401, "no webhook secret is configured: events are refused", type=INVALID_SIGNATURE
         )
@@ -140,15 +141,20 @@ def _verify(secret: str | None, body: bytes, headers: dict[str, str]) -> None:
             f"missing signature header(s): {', '.join(missing)}",
             type=INVALID_SIGNATURE,
         )
-    try:
-        Webhook(secret).verify(body, headers, json_parse=False)
-    except WebhookVerificationError as exc:
-        # The library's messages are generic ("Message timestamp too old", ...): safe to tell.
-        raise Problem(401, f"signature refused: {exc}", type=INVALID_SIGNATURE) from exc
-    except Exception as exc:  # malformed values: ValueError, binascii.Error, TypeError, ...
-        raise Problem(
-            401, "signature refused: malformed signature headers", type=INVALID_SIGNATURE
-        ) from exc
+    refused: WebhookVerificationError | None = None
+    for secret in secrets:
+        try:
+            Webhook(secret).verify(body, headers, json_parse=False)
+            return
+        except WebhookVerificationError as exc:
+            refused = exc  # another secret of the rotation may have signed it
+            continue
+        except Exception as exc:  # malformed values: ValueError, binascii.Error, TypeError, ...
+            raise Problem(
+                401, "signature refused: malformed signature headers", type=INVALID_SIGNATURE
+            ) from exc
+    # The library's messages are generic ("Message timestamp too old", ...): safe to tell.
+    raise Problem(401, f"signature refused: {refused}", type=INVALID_SIGNATURE) from refused
 
 
 router = APIRouter(prefix="/v1", tags=["events"], route_class=SignedEventRoute)
@@ -192,7 +198,7 @@ async def receive_event(
 ) -> EventAccepted:
     body = await request.body()
     headers = {h: request.headers.get(h, "") for h in SIGNATURE_HEADERS}
-    _verify(settings.webhook_secret, body, headers)
+    _verify(settings.webhook_secrets, body, headers)
 
     payload = json_document(body)
     try:

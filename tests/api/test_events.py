@@ -238,3 +238,39 @@ async def test_an_idempotency_key_is_honoured_for_the_signed_sender(http, signer
     assert again.json() == first.json()
     assert other.status_code == 422, other.text
     assert forged.status_code == 401
+
+
+async def test_during_a_rotation_either_secret_signs_and_after_it_only_the_new(
+    http, auth, app, settings, monkeypatch, unique_id
+):
+    """The contracting system moves to a new secret at its own pace: meanwhile the engine takes
+    both (one signature of each, or both in one header, as Standard Webhooks allows)."""
+    import base64
+    import secrets
+
+    new_secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+    old_secret = settings.webhook_secret or ""
+    old, new = Signer(old_secret), Signer(new_secret)
+    live = app.state.settings  # the very settings the app reads
+    monkeypatch.setattr(live, "webhook_secret", new_secret)
+    monkeypatch.setattr(live, "webhook_secret_previous", old_secret)
+
+    by_old = old.signed(old.event("assignment.signed", create_body(f"{unique_id}-A")))
+    assert (await post(http, *by_old)).status_code == 202
+    by_new = new.signed(new.event("assignment.signed", create_body(f"{unique_id}-B")))
+    assert (await post(http, *by_new)).status_code == 202
+    body, headers = old.signed(old.event("assignment.signed", create_body(f"{unique_id}-C")))
+    both = new.sign(body, msg_id=headers["webhook-id"])["webhook-signature"]
+    headers["webhook-signature"] = f"{both} {headers['webhook-signature']}"
+    assert (await post(http, body, headers)).status_code == 202
+    stranger = Signer("whsec_" + base64.b64encode(secrets.token_bytes(32)).decode())
+    forged = stranger.signed(stranger.event("assignment.signed", create_body(f"{unique_id}-D")))
+    assert_problem(await post(http, *forged), 401)
+
+    # The rotation is over: the old secret signs nothing any more.
+    monkeypatch.setattr(live, "webhook_secret_previous", None)
+    late = old.signed(old.event("assignment.signed", create_body(f"{unique_id}-E")))
+    assert_problem(await post(http, *late), 401)
+    assert (
+        await http.get(f"/v1/assignments/{unique_id}-E", headers=auth("viewer"))
+    ).status_code == 404
