@@ -89,6 +89,13 @@ class KeyStore:
         self._cache[digest] = (key, now + self.ttl)
         return key
 
+    def forget(self, key_id: int) -> None:
+        """Stops trusting a cached key at once (it was revoked here); other processes stop
+        within `ttl`."""
+        for digest, (key, _) in list(self._cache.items()):
+            if key.id == key_id:
+                del self._cache[digest]
+
     def take(self, key: ApiKey) -> float | None:
         """Takes one request from the key's bucket; the seconds to wait when it is empty."""
         now = time.monotonic()

@@ -113,6 +113,16 @@ async def listing(conn: Executor) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
+async def revoke_id(conn: Executor, key_id: int) -> ApiKey | None:
+    """Revokes the key with this id; the key, or None when there is no such active key."""
+    row = await conn.fetchrow(
+        "UPDATE api_key SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL"
+        " RETURNING id, name, role",
+        key_id,
+    )
+    return ApiKey(id=row["id"], name=row["name"], role=row["role"]) if row else None
+
+
 async def revoke(conn: Executor, name: str) -> list[ApiKey]:
     """Revokes every active key of that name; the keys it revoked (none for an unknown name)."""
     rows = await conn.fetch(

@@ -7,6 +7,7 @@
     POST /assignments/{id}/…              api/ui/actions.py      (decisions, tasks, changes)
     /engagement                           api/ui/engagement.py   (the dashboard)
     /audit                                api/ui/audit.py        (the audit trail, admins)
+    /keys, POST /keys/{id}/revoke         api/ui/keys.py         (API keys, admins)
     /static/…                             api/static/ (CSS, small scripts)
 
 What every page shares (session, CSRF, language, the base layout) is in api/ui/pages.py; the
@@ -25,6 +26,7 @@ from api.ui import (
     attention,
     audit,
     engagement,
+    keys,
     oidc,
     pages,
     signin,
@@ -40,6 +42,7 @@ ROUTERS = (
     actions.router,
     engagement.router,
     audit.router,
+    keys.router,
 )
 
 

@@ -4,6 +4,7 @@ or remove an entry, not even with SQL. Real dev server, worker and PostgreSQL.""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -121,3 +122,38 @@ async def test_the_page_is_for_admins(http, keys):
     assert page.status_code == 403
     assert 'href="/audit"' not in (await http.get("/assignments")).text
     assert form.status_code == 200
+
+
+async def test_an_admin_sees_each_keys_last_use_and_revokes_one(http, keys, auth, pool):
+    from db import api_keys
+
+    name = f"payroll-export-{uuid.uuid4().hex[:6]}"
+    spare = await api_keys.create(pool, name, "viewer")
+    assert (
+        await http.get("/v1/assignments", headers={"Authorization": f"Bearer {spare}"})
+    ).status_code == 200
+    anonymous = (
+        await http.get("/signin"),
+        sessions.decode(http.cookies.get(sessions.COOKIE), "test-secret"),
+    )[1]
+    assert anonymous is not None
+    await http.post("/signin", data={"csrf": anonymous.csrf, "api_key": keys["admin"]})
+    session = sessions.decode(http.cookies.get(sessions.COOKIE), "test-secret")
+    assert session is not None
+
+    page = await http.get("/keys")
+    assert page.status_code == 200 and name in page.text
+    assert spare not in page.text  # never the key
+    (row,) = [r for r in await api_keys.listing(pool) if r["name"] == name]
+    assert row["last_used_at"] is not None and row["revoked_at"] is None
+
+    revoked = await http.post(f"/keys/{row['id']}/revoke", data={"csrf": session.csrf})
+    assert revoked.status_code == 303
+    # At once, in this process (no cache lag), and for good.
+    assert (
+        await http.get("/v1/assignments", headers={"Authorization": f"Bearer {spare}"})
+    ).status_code == 401
+    again = await http.post(f"/keys/{row['id']}/revoke", data={"csrf": session.csrf})
+    assert again.status_code == 404
+    (entry, *_) = await entries(http, auth, actor="admin:test-admin")
+    assert (entry["action"], entry["detail"]) == ("key_revoked", {"name": name, "role": "viewer"})
