@@ -36,6 +36,7 @@ from api.routes import (
     feedback,
     health,
     policies,
+    tasks,
 )
 from api.schemas import timezones
 from core.logging import configure_logging
@@ -133,6 +134,7 @@ def create_app(
         health,
         feedback,
         decide,
+        tasks,
     ):
         app.include_router(module.router)
     ui.install(app)  # the operator UI: its pages and /static

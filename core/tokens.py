@@ -1,5 +1,6 @@
-"""Signed, expiring tokens: the `{token}` of `/feedback/{token}` links (the exit feedback) and of
-`/decide/{token}` links (a manager's renewal decision).
+"""Signed, expiring tokens: the `{token}` of `/feedback/{token}` links (the exit feedback), of
+`/decide/{token}` links (a manager's renewal decision) and of `/tasks/{token}` links (a manager's
+"mark done" of one checklist task).
 
 A token is two base64url parts (no padding) joined by a dot:
 
@@ -7,7 +8,8 @@ A token is two base64url parts (no padding) joined by a dot:
 
 where `payload` is compact JSON `{"a": assignment_id, "t": term, "x": expiry (unix seconds)}`
 (a decision token adds `"r"`, the moment the decision was asked, and `"m"`, a digest of the
-manager's address: bound to that decision and that manager, without the address in the link) and
+manager's address: bound to that decision and that manager, without the address in the link; a
+task token adds `"k"`, the task's id, and `"m"`) and
 `signature` is HMAC-SHA256 over the ASCII payload part, under the signing key and a purpose label
 (so a signature made for something else with the same key never passes for a token of this
 kind). Expiry is kept to the second; microseconds are dropped.
@@ -33,6 +35,7 @@ from typing import Literal
 
 _PURPOSE = b"assignment-lifecycle/feedback/v1\x00"
 _DECISION = b"assignment-lifecycle/decision/v1\x00"
+_TASK = b"assignment-lifecycle/task/v1\x00"
 _PART = re.compile(r"[A-Za-z0-9_-]+")
 _MAX_LENGTH = 1024  # far above any real token; refuses to decode megabytes of garbage
 _SIGNATURE_BYTES = hashlib.sha256().digest_size
@@ -108,6 +111,43 @@ def read_decision_token(token: str, key: str, now: datetime) -> DecisionClaim:
         assignment_id=claims["a"],
         term=claims["t"],
         asked=asked,
+        manager=manager,
+        expires_at=expires_at,
+        token_id=token_id,
+    )
+
+
+@dataclass(frozen=True)
+class TaskClaim:
+    assignment_id: str
+    term: int
+    task_id: str
+    manager: str  # manager_digest() of the address it was sent to
+    expires_at: datetime
+    token_id: str
+
+
+def make_task_token(
+    assignment_id: str, term: int, task_id: str, manager_email: str, key: str, expires_at: datetime
+) -> str:
+    """A link's token for marking `task_id` of `assignment_id` done, for the manager at
+    `manager_email`, valid until `expires_at`."""
+    if not task_id:
+        raise ValueError("a task token needs the task's id")
+    extra: dict[str, object] = {"k": task_id, "m": manager_digest(manager_email)}
+    return _make(_TASK, extra, assignment_id, term, key, expires_at)
+
+
+def read_task_token(token: str, key: str, now: datetime) -> TaskClaim:
+    """The claim of a genuine, unexpired task token; `TokenError` otherwise."""
+    claims, expires_at, token_id = _read(_TASK, ("k", "m"), token, key, now)
+    task_id, manager = claims["k"], claims["m"]
+    if not isinstance(task_id, str) or not task_id or not isinstance(manager, str):
+        raise TokenError("malformed")
+    return TaskClaim(
+        assignment_id=claims["a"],
+        term=claims["t"],
+        task_id=task_id,
         manager=manager,
         expires_at=expires_at,
         token_id=token_id,

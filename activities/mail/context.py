@@ -19,9 +19,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from core.tokens import make_decision_token, make_feedback_token
+from core.tokens import make_decision_token, make_feedback_token, make_task_token
 from workflows import checklists
-from workflows.types import MailKind, Person, QueueMailInput
+from workflows.types import MailKind, Person, QueueMailInput, Task
 
 from .calendar import KICKOFF_AT, KICKOFF_MINUTES, Meeting
 from .config import MailConfig
@@ -29,6 +29,7 @@ from .dates import describe_recurrence, format_date, format_time, zone
 from .recipients import hr_person, task_owner
 
 FEEDBACK_VALID_DAYS = 30
+TASK_LINK_DAYS = 14  # a task's link works until the assignment completes, 14 days after the end
 
 
 def first_name(person: Person | None) -> str:
@@ -107,6 +108,30 @@ def _shared(m: _Mail) -> dict[str, Any]:
     }
 
 
+def task_done_url(input: QueueMailInput, config: MailConfig, task: Task) -> str | None:
+    """The manager's own "mark done" link of one of their open tasks (`/tasks/{token}`), bound
+    to that task and that manager's address, valid until the assignment would complete (the
+    last day's end and 14 days); None for a task the manager does not own or that is done."""
+    a = input.assignment
+    if task.done or checklists.owner_of(task, a) != "manager":
+        return None
+    end = datetime.combine(a.end_date + timedelta(days=TASK_LINK_DAYS + 1), time(0), zone(a))
+    token = make_task_token(
+        a.assignment_id, input.term, task.task_id, a.manager.email, config.signing_key,
+        end.astimezone(UTC),
+    )  # fmt: skip
+    return f"{config.public_url.rstrip('/')}/tasks/{token}"
+
+
+def _done_links(m: _Mail, phase: str) -> dict[str, str]:
+    """The "mark done" link of each open task of the phase the manager owns, by its title."""
+    links = {}
+    for t in m.input.tasks:
+        if t.phase == phase and (url := task_done_url(m.input, m.config, t)):
+            links[checklists.title(t.task_id, m.language, t.title, t.titles)] = url
+    return links
+
+
 def _tasks(m: _Mail, phase: str) -> tuple[list[str], list[str]]:
     """The titles of the phase's checklist in the mail's language: all of them, the open ones."""
     tasks = [t for t in m.input.tasks if t.phase == phase]
@@ -129,6 +154,9 @@ def _onboarding(m: _Mail) -> dict[str, Any]:
         "team_events": [e.title for e in a.team_events],
         "onboarding_tasks": tasks,
         "open_onboarding_tasks": open_tasks,
+        "done_links": (
+            _done_links(m, "onboarding") if m.input.kind == MailKind.MANAGER_CHECKLIST else {}
+        ),
     }
 
 
@@ -159,7 +187,11 @@ def _welcome(m: _Mail) -> dict[str, Any]:
 
 def _offboarding(m: _Mail) -> dict[str, Any]:
     tasks, open_tasks = _tasks(m, "offboarding")
-    return {"offboarding_tasks": tasks, "open_offboarding_tasks": open_tasks}
+    return {
+        "offboarding_tasks": tasks,
+        "open_offboarding_tasks": open_tasks,
+        "done_links": _done_links(m, "offboarding"),
+    }
 
 
 def decide_url(input: QueueMailInput, config: MailConfig) -> str | None:
@@ -227,6 +259,7 @@ def _late_tasks(m: _Mail) -> dict[str, Any]:
                 "title": checklists.title(t.task_id, m.language, t.title, t.titles),
                 "due": m.day(t.due, weekday=True) if t.due else "",
                 "owner": person.name or person.email,
+                "done_url": task_done_url(m.input, m.config, t) if reminder else None,
             }
         )
     recipient = task_owner(m.input, m.config) if reminder else None

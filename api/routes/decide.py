@@ -33,14 +33,16 @@ from api.deps import AppClock, AppSettings, Db, Lifecycle
 from api.lifecycle import Origin
 from api.problems import Problem
 from api.routes.linked import (
-    UNAVAILABLE,
     browser_language,
+    first_name,
     form_fields,
     link_router,
     message_page,
     not_valid,
+    opened,
     refused,
     render,
+    try_again,
 )
 from api.schemas import AssignmentPublic, RenewalDecisionCreate
 from api.ui.i18n import Translator
@@ -107,11 +109,6 @@ def _name(state: AssignmentState) -> str:
     return state.assignment.manager.name
 
 
-def _first_name(name: str) -> str:
-    words = name.split()
-    return words[0] if words else name
-
-
 def _invalid(t: Translator) -> HTMLResponse:
     return not_valid(t, "decide")
 
@@ -131,12 +128,6 @@ def _taken(pending: Pending) -> HTMLResponse:
     )
 
 
-def _unavailable(t: Translator) -> HTMLResponse:
-    response = message_page(503, t, t("decide.unavailable_title"), t("decide.unavailable_body"))
-    response.headers["Retry-After"] = "30"
-    return response
-
-
 def _form(
     pending: Pending,
     *,
@@ -152,9 +143,9 @@ def _form(
         "decide/form.html.j2",
         t,
         title=t("decide.title", freelancer=a.freelancer.name),
-        manager_first_name=_first_name(a.manager.name),
+        manager_first_name=first_name(a.manager.name),
         freelancer=a.freelancer.name,
-        first_name=_first_name(a.freelancer.name),
+        first_name=first_name(a.freelancer.name),
         role=a.role,
         team=a.team,
         end=t.date(a.end_date, weekday=True),
@@ -200,12 +191,12 @@ def _done(pending: Pending, decided: AssignmentPublic) -> HTMLResponse:
     """What was decided, as the workflow answered: the same for a link posted twice at once
     (one Update; the second caller gets the first one's outcome)."""
     t, a = pending.t, pending.state.assignment
-    first_name, end = _first_name(a.freelancer.name), t.date(decided.end_date, weekday=True)
+    freelancer, end = first_name(a.freelancer.name), t.date(decided.end_date, weekday=True)
     if decided.term > pending.claim.term:
-        body = t("decide.done_renewed", first_name=first_name, end=end)
+        body = t("decide.done_renewed", first_name=freelancer, end=end)
     else:
-        body = t("decide.done_ended", first_name=first_name, end=end)
-    title = t("decide.done_title", name=_first_name(a.manager.name))
+        body = t("decide.done_ended", first_name=freelancer, end=end)
+    title = t("decide.done_title", name=first_name(a.manager.name))
     return message_page(200, t, title, body, t("decide.done_thanks"))
 
 
@@ -216,11 +207,10 @@ def _done(pending: Pending, decided: AssignmentPublic) -> HTMLResponse:
 async def open_page(
     token: str, request: Request, pool: Db, settings: AppSettings, clock: AppClock
 ) -> HTMLResponse:
-    try:
-        opened = await _open(token, request, pool, settings.signing_key, clock)
-    except UNAVAILABLE:
-        return _unavailable(browser_language(request))
-    return opened if isinstance(opened, HTMLResponse) else _form(opened)
+    found = await opened(
+        request, "decide", lambda: _open(token, request, pool, settings.signing_key, clock)
+    )
+    return found if isinstance(found, HTMLResponse) else _form(found)
 
 
 @router.post("/decide/{token}", response_class=HTMLResponse)
@@ -232,13 +222,12 @@ async def decide(
     clock: AppClock,
     lifecycle: Lifecycle,
 ) -> HTMLResponse:
-    try:
-        opened = await _open(token, request, pool, settings.signing_key, clock)
-    except UNAVAILABLE:
-        return _unavailable(browser_language(request))
-    if isinstance(opened, HTMLResponse):
-        return opened
-    pending = opened
+    found = await opened(
+        request, "decide", lambda: _open(token, request, pool, settings.signing_key, clock)
+    )
+    if isinstance(found, HTMLResponse):
+        return found
+    pending = found
     fields = form_fields(await request.body(), request.headers.get("content-type"))
     today = clock.today(pending.state.assignment.timezone)
     values, errors = _read(fields, pending, today)
@@ -270,7 +259,7 @@ async def decide(
             return _form(pending, status=422, values=values, errors=problem)
         log.warning("decision not taken", assignment_id=pending.claim.assignment_id,
                     status=exc.status)  # fmt: skip
-        return _unavailable(pending.t)
+        return try_again(pending.t, "decide")
     log.info("renewal decided from the mail", assignment_id=pending.claim.assignment_id)
     return _done(pending, decided)
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Awaitable, Callable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 import asyncpg
@@ -25,6 +26,7 @@ from core.tokens import TokenError
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 PAGES = TEMPLATES / "feedback"  # the layout, the message page and the style the pages share
 LOADER = jinja2.FileSystemLoader(TEMPLATES)  # one object: core.i18n keeps an environment per loader
+T = TypeVar("T")
 MAX_FIELDS = 20  # a real form sends a handful; anything far above is not our form
 # Storage that did not answer: the person is asked to try again, the link still works.
 UNAVAILABLE = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
@@ -55,6 +57,29 @@ def refused(exc: TokenError, t: Translator, kind: str) -> HTMLResponse:
 
 def not_valid(t: Translator, kind: str) -> HTMLResponse:
     return message_page(404, t, t(f"{kind}.invalid_title"), t(f"{kind}.invalid_body"))
+
+
+def try_again(t: Translator, kind: str) -> HTMLResponse:
+    """503: the engine or its storage did not answer; nothing was done, the link still works."""
+    response = message_page(503, t, t(f"{kind}.unavailable_title"), t(f"{kind}.unavailable_body"))
+    response.headers["Retry-After"] = "30"
+    return response
+
+
+async def opened(
+    request: Request, kind: str, open_link: Callable[[], Awaitable[T | HTMLResponse]]
+) -> T | HTMLResponse:
+    """What `open_link` finds behind the link (or its page of refusal); 503 when the storage
+    does not answer."""
+    try:
+        return await open_link()
+    except UNAVAILABLE:
+        return try_again(browser_language(request), kind)
+
+
+def first_name(name: str) -> str:
+    words = name.split()
+    return words[0] if words else name
 
 
 @cache

@@ -50,6 +50,7 @@ class TaskOut(BaseModel):
     phase: Literal["onboarding", "offboarding"]
     done: bool
     done_at: datetime | None = None
+    done_by: str | None = Field(default=None, description="Who marked it done (`<role>:<name>`)")
     owner: Literal["manager", "buddy", "hr", "freelancer"] = Field(
         default="manager", description="Who does it (its policy's checklist says)"
     )
@@ -142,6 +143,7 @@ class AssignmentPublic(BaseModel):
                     phase=t.phase,
                     done=t.done,
                     done_at=t.done_at,
+                    done_by=t.done_by,
                     owner=t.owner,
                     due_date=t.due,
                     reminded_at=t.reminded_at,
