@@ -61,6 +61,14 @@ class Settings(BaseSettings):
     database_url: str | None = None
     temporal_address: str | None = None
     temporal_namespace: str = "default"
+    # An existing cluster (core/temporal.py): TLS with the server's CA (and the name its
+    # certificate carries, when not the address's host), mutual TLS with a client certificate
+    # and key, or an API key (Temporal Cloud; TLS with the system's roots unless a CA is given).
+    temporal_tls_ca: Path | None = None
+    temporal_tls_cert: Path | None = None
+    temporal_tls_key: Path | None = None
+    temporal_tls_server_name: str | None = None
+    temporal_api_key: str | None = None
     task_queue: str = TASK_QUEUE
     http_host: str = "127.0.0.1"
     http_port: int = 8000
