@@ -95,6 +95,10 @@ def _with_dev_stack(settings: Settings) -> Settings:
     namespace = record.get("temporal_namespace")
     if "temporal_address" in found and isinstance(namespace, str) and namespace:
         found["temporal_namespace"] = namespace
+    # So are the keys that read and write its payloads.
+    codec_keys = record.get("codec_keys")
+    if "temporal_address" in found and not settings.codec_keys and isinstance(codec_keys, str):
+        found["codec_keys"] = codec_keys
     return settings.model_copy(update=found)
 
 

@@ -69,6 +69,19 @@ class Settings(BaseSettings):
     temporal_tls_key: Path | None = None
     temporal_tls_server_name: str | None = None
     temporal_api_key: str | None = None
+    # The payload codec's key ring (core/codec.py): `id:base64key,…`, the first encrypts; unset:
+    # payloads go to Temporal in clear (tests; `lifecycle dev` generates one).
+    codec_keys: str | None = None
+
+    @field_validator("codec_keys")
+    @classmethod
+    def _a_key_ring(cls, value: str | None) -> str | None:
+        if value:
+            from core.codec import KeyRing
+
+            KeyRing.parse(value)  # a ring the engine cannot use stops it at start, with why
+        return value or None
+
     task_queue: str = TASK_QUEUE
     http_host: str = "127.0.0.1"
     http_port: int = 8000

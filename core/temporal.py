@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import TLSConfig
 
+from core.codec import data_converter
 from core.settings import Settings
 
 
@@ -55,7 +55,7 @@ async def connect(settings: Settings, *, address: str | None = None) -> Client:
         return await Client.connect(
             target,
             namespace=settings.temporal_namespace,
-            data_converter=pydantic_data_converter,
+            data_converter=data_converter(settings.codec_keys),
             tls=tls,
             api_key=settings.temporal_api_key or None,
         )

@@ -1,6 +1,6 @@
-"""What `lifecycle dev` keeps private in its home: the generated admin key, webhook secret and
-secret key (`secrets.json`), and while it runs the record other commands find it by (`dev.json`).
-Both are written readable by this user only."""
+"""What `lifecycle dev` keeps private in its home: the generated admin key, webhook secret,
+secret key and payload codec key (`secrets.json`), and while it runs the record other commands
+find it by (`dev.json`). Both are written readable by this user only."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from cli.checks import dev_record_path
 from cli.errors import CliError, one_line
+from core.codec import KeyRing
 
 if TYPE_CHECKING:
     from core.settings import Settings
@@ -25,6 +26,8 @@ def _new_secrets(prefix: str) -> dict[str, str]:
         # The Standard Webhooks format: whsec_ and the base64 of the key's bytes.
         "webhook_secret": "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode("ascii"),
         "secret_key": secrets.token_urlsafe(32),
+        # The payload codec's key ring (core/codec.py): Temporal's history in dev is encrypted too.
+        "codec_keys": KeyRing.new_entry("dev-1"),
     }
 
 

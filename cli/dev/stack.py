@@ -213,6 +213,7 @@ class DevStack:
             LIFECYCLE_ADMIN_KEY=self.credentials["admin_key"],
             LIFECYCLE_WEBHOOK_SECRET=self.credentials["webhook_secret"],
             LIFECYCLE_SECRET_KEY=self.credentials["secret_key"],
+            LIFECYCLE_CODEC_KEYS=self.credentials["codec_keys"],
             LIFECYCLE_CLOCK_SPEED=f"{self.clock_speed:g}",
             PYTHONUNBUFFERED="1",
         )
@@ -250,6 +251,7 @@ class DevStack:
             "temporal_address": self.temporal_address,
             "temporal_namespace": self.settings.temporal_namespace,
             "api_url": self.api_url,
+            "codec_keys": self.credentials["codec_keys"],
         }
 
     def _print_banner(self) -> None:
