@@ -31,6 +31,7 @@ from api.routes import (
     attention,
     audit,
     clock,
+    codec,
     decide,
     events,
     feedback,
@@ -135,6 +136,7 @@ def create_app(
         feedback,
         decide,
         tasks,
+        codec,
     ):
         app.include_router(module.router)
     ui.install(app)  # the operator UI: its pages and /static

@@ -139,7 +139,9 @@ class DevStack:
             return None
         self.temporal_address = self.temporal.address
         self.temporal_ui_url = self.temporal.ui_url
-        argv = self.temporal.argv(temporal_bin, self.home, self.settings.temporal_namespace)
+        argv = self.temporal.argv(
+            temporal_bin, self.home, self.settings.temporal_namespace, codec=f"{self.api_url}/codec"
+        )
         log.info("dev.temporal_starting", address=self.temporal_address)
         [temporal] = await self.supervisor.start(Command("temporal", argv, dict(os.environ)))
         return temporal

@@ -67,7 +67,9 @@ class DevTemporal:
         )
         check_port(DEV_TEMPORAL_HOST, self.ui_port, f"set {DEV_UI_PORT_ENV}")
 
-    def argv(self, binary: str, home: Path, namespace: str) -> list[str]:
+    def argv(self, binary: str, home: Path, namespace: str, codec: str | None = None) -> list[str]:
+        """The dev server's command line; with `codec`, its Web UI decodes payloads through the
+        engine's codec endpoint (api/routes/codec.py), for a signed-in operator."""
         argv = [
             binary,
             "server",
@@ -85,6 +87,8 @@ class DevTemporal:
         ]
         if namespace != "default":
             argv += ["--namespace", namespace]
+        if codec:
+            argv += ["--ui-codec-endpoint", codec]
         for name, kind in DEV_SEARCH_ATTRIBUTES:
             argv += ["--search-attribute", f"{name}={kind}"]
         return argv

@@ -6,6 +6,7 @@ with a one-line reason."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import uuid
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 from temporalio.api.common.v1 import Payload
 
 from api.main import create_app
+from api.ui import session as sessions
 from core.codec import CodecError, EncryptionCodec, KeyRing
 from core.settings import Settings
 from core.temporal import connect
@@ -125,3 +127,70 @@ async def test_the_raw_history_holds_no_personal_data_and_survives_a_rotation(
     ]
     keys = {p.metadata["encryption-key-id"] for args in accepted for p in args.payloads}
     assert keys == {b"2026-12"}
+
+
+UI_ORIGIN = "http://127.0.0.1:8233"  # the settings' default LIFECYCLE_TEMPORAL_UI_URL
+
+
+async def test_the_codec_endpoint_decodes_for_operators_only(settings, pool, temporal_env, keys):
+    with_keys = settings.model_copy(update={"codec_keys": f"{NEW},{OLD}"})
+    app = create_app(with_keys, pool=pool, temporal=temporal_env.client)
+    codec = EncryptionCodec(KeyRing.parse(OLD))  # what a worker wrote, before a rotation
+    (sealed,) = await codec.encode([Payload(metadata={"encoding": b"json/plain"}, data=b'"Sam"')])
+    body = {
+        "payloads": [
+            {
+                "metadata": {k: base64.b64encode(v).decode() for k, v in sealed.metadata.items()},
+                "data": base64.b64encode(sealed.data).decode(),
+            }
+        ]
+    }
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http,
+    ):
+        # The Temporal UI's preflight: answered for its origin, without credentials.
+        preflight = await http.options(
+            "/codec/decode",
+            headers={"Origin": UI_ORIGIN, "Access-Control-Request-Method": "POST",
+                     "Access-Control-Request-Headers": "content-type,x-namespace"},
+        )  # fmt: skip
+        assert preflight.status_code == 204
+        assert preflight.headers["access-control-allow-origin"] == UI_ORIGIN
+        assert preflight.headers["access-control-allow-credentials"] == "true"
+        elsewhere = await http.options("/codec/decode", headers={"Origin": "http://evil.example"})
+        assert "access-control-allow-origin" not in elsewhere.headers
+
+        for who in (None, keys["viewer"], keys["contracting"]):
+            headers = {"Origin": UI_ORIGIN} | ({"Authorization": f"Bearer {who}"} if who else {})
+            refused = await http.post("/codec/decode", json=body, headers=headers)
+            assert refused.status_code == 403 and "Sam" not in refused.text
+
+        decoded = await http.post(
+            "/codec/decode", json=body,
+            headers={"Origin": UI_ORIGIN, "Authorization": f"Bearer {keys['operator']}"},
+        )  # fmt: skip
+        assert decoded.status_code == 200, decoded.text
+        assert decoded.headers["access-control-allow-origin"] == UI_ORIGIN
+        (plain,) = decoded.json()["payloads"]
+        assert base64.b64decode(plain["data"]) == b'"Sam"'
+
+        encoded = await http.post(
+            "/codec/encode", json=decoded.json(),
+            headers={"Authorization": f"Bearer {keys['admin']}"},
+        )  # fmt: skip
+        (again,) = encoded.json()["payloads"]
+        assert base64.b64decode(again["metadata"]["encryption-key-id"]) == b"2026-12"
+        bad = await http.post(
+            "/codec/decode", json={"payloads": "no"},
+            headers={"Authorization": f"Bearer {keys['operator']}"},
+        )  # fmt: skip
+        assert bad.status_code == 422
+
+        # An operator signed in to the operator UI: the Temporal UI sends the session cookie.
+        await http.get("/signin")
+        anonymous = sessions.decode(http.cookies.get(sessions.COOKIE), with_keys.signing_key)
+        assert anonymous is not None
+        await http.post("/signin", data={"csrf": anonymous.csrf, "api_key": keys["operator"]})
+        by_session = await http.post("/codec/decode", json=body, headers={"Origin": UI_ORIGIN})
+        assert by_session.status_code == 200, by_session.text
