@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,6 +26,7 @@ from temporalio.client import (
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities import telemetry
 from activities.access import AccessActivities
 from activities.guard import GuardActivities
 from activities.ledger import LedgerActivities
@@ -173,7 +175,10 @@ async def run_worker(settings: Settings) -> None:
         )
         if not clock.is_wall_clock:
             log.warning("not the wall clock (tests and demos only)", clock=clock.describe())
-        client = await connect(settings)
+        runtime, sdk_port = (
+            telemetry.prometheus_runtime() if settings.worker_metrics_port else (None, 0)
+        )
+        client = await connect(settings, runtime=runtime)
         worker = build_worker(client, pool, settings, provisioner=provisioner)
         if provisioner is not None:
             await ensure_reconciliation_schedule(client, settings)
@@ -181,10 +186,17 @@ async def run_worker(settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        async with worker:
-            log.info("worker started", task_queue=settings.task_queue)
-            await stop.wait()
-            log.info("worker stopping")
+        polling = asyncio.Event()
+        async with contextlib.AsyncExitStack() as stack:
+            if settings.worker_metrics_port:
+                port = settings.worker_metrics_port
+                await stack.enter_async_context(telemetry.serving(pool, port, sdk_port, polling))
+            async with worker:
+                polling.set()
+                log.info("worker started", task_queue=settings.task_queue)
+                await stop.wait()
+                polling.clear()
+                log.info("worker stopping")
     finally:
         if provisioner:
             await provisioner.aclose()

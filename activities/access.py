@@ -14,6 +14,7 @@ from typing import Protocol, TypeVar
 import asyncpg
 from temporalio import activity
 
+from activities.metrics import ACCESS_CHANGES
 from db import access as ledger
 from workflows.types import (
     SYNC_ACCESS,
@@ -126,6 +127,8 @@ class AccessActivities:
             )
         if grant or revoke:
             await self._record(input, grant, revoke, provider)
+            ACCESS_CHANGES.labels("granted").inc(len(grant))
+            ACCESS_CHANGES.labels("revoked").inc(len(revoke))
         rows = await ledger.list_for(self._pool, assignment_id)
         return SyncAccessResult(
             access=[

@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     # The payload codec's key ring (core/codec.py): `id:base64key,…`, the first encrypts; unset:
     # payloads go to Temporal in clear (tests; `lifecycle dev` generates one).
     codec_keys: str | None = None
+    # Where each worker serves Prometheus metrics and its health (activities/telemetry.py).
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
 
     @field_validator("codec_keys")
     @classmethod

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from temporalio.client import Client
+from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
 from core.codec import data_converter
@@ -46,7 +47,9 @@ def _read(path: Path | None, setting: str) -> bytes | None:
     return data
 
 
-async def connect(settings: Settings, *, address: str | None = None) -> Client:
+async def connect(
+    settings: Settings, *, address: str | None = None, runtime: Runtime | None = None
+) -> Client:
     target = address or settings.temporal_address
     if not target:
         raise TemporalUnavailable("LIFECYCLE_TEMPORAL_ADDRESS is not set")
@@ -58,6 +61,7 @@ async def connect(settings: Settings, *, address: str | None = None) -> Client:
             data_converter=data_converter(settings.codec_keys),
             tls=tls,
             api_key=settings.temporal_api_key or None,
+            runtime=runtime,
         )
     except Exception as exc:  # the SDK raises RuntimeError with the transport's message
         how = "over TLS" if tls else "in plain text"

@@ -31,6 +31,7 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
+from activities.metrics import MAIL_ATTEMPTS_FAILED, MAILS
 from core.errors import INVALID_INPUT, PROVIDER_REJECTED
 from db import feedback, timeline
 from db import mail as outbox
@@ -84,9 +85,11 @@ class MailActivities:
         ):
             activity.logger.info("feedback already given: no reminder", extra=log)
             return SendMailResult(message_id=mail.message_id, recipients=[], status="skipped")
-        row, _ = await self._reserve(input, mail, raw=mail.message.as_bytes(policy=SMTP_POLICY))
+        row, new = await self._reserve(input, mail, raw=mail.message.as_bytes(policy=SMTP_POLICY))
         if row["status"] == "pending":
             await self._start_delivery(mail.message_id)
+        elif new and row["status"] == "kept":  # no SMTP server: kept in the outbox, and done
+            MAILS.labels(str(input.kind), "kept").inc()
         recipients = list(row["recipients"]) + list(row["cc"])
         return SendMailResult(
             message_id=mail.message_id, recipients=recipients, status=row["status"]
@@ -120,6 +123,7 @@ class MailActivities:
             return str(row["status"])
         if self.smtp is None:
             await outbox.mark(self.pool, message_id, "kept")
+            MAILS.labels(row["kind"], "kept").inc()
             return "kept"
         raw = await outbox.raw_of(self.pool, message_id)
         assert raw is not None, "a queued message keeps its bytes"
@@ -137,11 +141,14 @@ class MailActivities:
             reason = permanent_rejection(e)
             if reason is None:
                 await outbox.record_failure(self.pool, message_id, f"retrying: {e!r}"[:1000])
+                MAIL_ATTEMPTS_FAILED.labels(row["kind"]).inc()
                 activity.logger.warning("mail not sent, will retry: %r", e, extra=log)
                 raise
             await self._refused_for_good(row, reason)
+            MAILS.labels(row["kind"], "refused").inc()
             return "failed"
         await self._mark_delivered(message_id, recipients, refused, log)
+        MAILS.labels(row["kind"], "sent").inc()
         return "sent"
 
     async def _refused_for_good(self, row: dict[str, Any], reason: str) -> None:

@@ -60,10 +60,18 @@ class DevStack:
     postgres: EmbeddedPostgres = field(init=False)
     _demo: Demo | None = None
     _temporal_client: Client | None = None
+    _metrics_port: int | None = None
 
     def __post_init__(self) -> None:
         self.supervisor = Supervisor(self.home / "logs", self.echo)
         self.postgres = EmbeddedPostgres(self.home)
+
+    @property
+    def worker_metrics_port(self) -> int:
+        """The worker's metrics and health port: the setting's, else a free one (printed)."""
+        if self._metrics_port is None:
+            self._metrics_port = self.settings.worker_metrics_port or _free_loopback_port()
+        return self._metrics_port
 
     @property
     def api_url(self) -> str:
@@ -216,6 +224,7 @@ class DevStack:
             LIFECYCLE_WEBHOOK_SECRET=self.credentials["webhook_secret"],
             LIFECYCLE_SECRET_KEY=self.credentials["secret_key"],
             LIFECYCLE_CODEC_KEYS=self.credentials["codec_keys"],
+            LIFECYCLE_WORKER_METRICS_PORT=str(self.worker_metrics_port),
             LIFECYCLE_CLOCK_SPEED=f"{self.clock_speed:g}",
             PYTHONUNBUFFERED="1",
         )
@@ -272,6 +281,7 @@ class DevStack:
             f"  Operator UI     {self.api_url}/",
             f"  OpenAPI docs    {self.api_url}/docs",
             f"  Temporal UI     {self.temporal_ui_url}",
+            f"  Worker metrics  http://127.0.0.1:{self.worker_metrics_port}/metrics",
             f"  Temporal        {self.temporal_address}, namespace {namespace}",
             f"  PostgreSQL      {postgres}",
             f"  Home            {self.home} (logs in {self.home / 'logs'})",
@@ -306,3 +316,11 @@ def _http_base(host: str, port: int) -> str:
     """Where a client on this machine reaches a server bound to `host:port`."""
     host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _free_loopback_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -241,6 +241,22 @@ def test_dev_runs_stops_cleanly_and_keeps_its_data(tmp_path: Path) -> None:
         body = assignment_body("CLI-DEV-0001", date.fromisoformat(clock.json()["today"]))
         created = httpx.post(f"{api}/v1/assignments", json=body, headers=auth, timeout=30)
         assert created.status_code == 201, created.text
+        # The worker's own endpoint: Temporal's SDK metrics with the engine's, and its health.
+        metrics = banner["Worker metrics"]
+        assert httpx.get(metrics.replace("/metrics", "/health"), timeout=5).json()["status"] == "ok"
+
+        wanted = (
+            'lifecycle_assignments{phase="scheduled"} 1',  # read from PostgreSQL at the scrape
+            'lifecycle_worker_mails_total{kind="manager_checklist",outcome="kept"} 1.0',
+            "temporal_worker_task_slots_available",  # the SDK's own
+        )
+        text = ""
+        while time.monotonic() < deadline:
+            text = httpx.get(metrics, timeout=5).text
+            if all(w in text for w in wanted):
+                break
+            time.sleep(0.3)
+        assert all(w in text for w in wanted), text[-1500:]
 
         family = dev.family()
         assert len(family) >= 3  # temporal, worker, api (PostgreSQL is pg_ctl's, not ours)
