@@ -36,6 +36,7 @@ from api.routes import (
     events,
     feedback,
     health,
+    me,
     policies,
     tasks,
 )
@@ -137,6 +138,7 @@ def create_app(
         decide,
         tasks,
         codec,
+        me,
     ):
         app.include_router(module.router)
     ui.install(app)  # the operator UI: its pages and /static

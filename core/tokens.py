@@ -36,6 +36,7 @@ from typing import Literal
 _PURPOSE = b"assignment-lifecycle/feedback/v1\x00"
 _DECISION = b"assignment-lifecycle/decision/v1\x00"
 _TASK = b"assignment-lifecycle/task/v1\x00"
+_ME = b"assignment-lifecycle/me/v1\x00"
 _PART = re.compile(r"[A-Za-z0-9_-]+")
 _MAX_LENGTH = 1024  # far above any real token; refuses to decode megabytes of garbage
 _SIGNATURE_BYTES = hashlib.sha256().digest_size
@@ -152,6 +153,30 @@ def read_task_token(token: str, key: str, now: datetime) -> TaskClaim:
         expires_at=expires_at,
         token_id=token_id,
     )
+
+
+@dataclass(frozen=True)
+class PersonalClaim:
+    assignment_id: str
+    term: int
+    person: str  # manager_digest() of the freelancer's address
+    expires_at: datetime
+    token_id: str
+
+
+def make_personal_token(
+    assignment_id: str, term: int, freelancer_email: str, key: str, expires_at: datetime
+) -> str:
+    """The freelancer's own link (`/me/{token}`) to where their assignment stands."""
+    extra: dict[str, object] = {"m": manager_digest(freelancer_email)}
+    return _make(_ME, extra, assignment_id, term, key, expires_at)
+
+
+def read_personal_token(token: str, key: str, now: datetime) -> PersonalClaim:
+    claims, expires_at, token_id = _read(_ME, ("m",), token, key, now)
+    if not isinstance(claims["m"], str):
+        raise TokenError("malformed")
+    return PersonalClaim(claims["a"], claims["t"], claims["m"], expires_at, token_id)
 
 
 def _make(

@@ -19,16 +19,22 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from core.tokens import make_decision_token, make_feedback_token, make_task_token
+from core.tokens import (
+    make_decision_token,
+    make_feedback_token,
+    make_personal_token,
+    make_task_token,
+)
 from workflows import checklists
 from workflows.types import MailKind, Person, QueueMailInput, Task
 
 from .calendar import KICKOFF_AT, KICKOFF_MINUTES, Meeting
 from .config import MailConfig
 from .dates import describe_recurrence, format_date, format_time, zone
-from .recipients import hr_person, task_owner
+from .recipients import hr_person, task_owner, to_freelancer
 
 FEEDBACK_VALID_DAYS = 30
+PERSONAL_LINK_DAYS = 365  # the freelancer's own page stays open a year after the last day
 TASK_LINK_DAYS = 14  # a task's link works until the assignment completes, 14 days after the end
 
 
@@ -77,7 +83,19 @@ def context_for(
     """Everything the kind's template sees, in `language`."""
     a = input.assignment
     mail = _Mail(input, config, meeting, language, zone(a), hr_person(input, config))
-    return _shared(mail) | _PARTICULAR[input.kind](mail)
+    personal = {"me_url": personal_url(input, config)} if to_freelancer(input.kind) else {}
+    return _shared(mail) | _PARTICULAR[input.kind](mail) | personal
+
+
+def personal_url(input: QueueMailInput, config: MailConfig) -> str:
+    """The freelancer's own page (`/me/{token}`): where their assignment stands, in every mail to
+    them; bound to their address, open until a year after the last day."""
+    a = input.assignment
+    until = datetime.combine(a.end_date + timedelta(days=PERSONAL_LINK_DAYS + 1), time(0), zone(a))
+    token = make_personal_token(
+        a.assignment_id, input.term, a.freelancer.email, config.signing_key, until.astimezone(UTC)
+    )
+    return f"{config.public_url.rstrip('/')}/me/{token}"
 
 
 def _shared(m: _Mail) -> dict[str, Any]:

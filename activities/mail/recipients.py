@@ -58,6 +58,11 @@ _TO_FREELANCER_CC_MANAGER = {
 }
 
 
+def to_freelancer(kind: MailKind) -> bool:
+    """Whether the mail of that kind is written to the freelancer (their own link goes with it)."""
+    return kind in _TO_FREELANCER or kind in _TO_FREELANCER_CC_MANAGER or kind is MailKind.WELCOME
+
+
 def hr_person(input: QueueMailInput, config: MailConfig) -> Person | None:
     """Who handles escalations: the assignment's HR contact, else the HR address given."""
     a = input.assignment

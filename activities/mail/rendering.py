@@ -109,6 +109,9 @@ def render(kind: str, context: dict[str, Any], language: str) -> Rendered:
     ctx = template.new_context(dict(context, language=language))
     subject = " ".join(_block(template, "subject", ctx).split())
     text = _tidy_text(_block(template, "body", ctx))
+    if context.get("me_url"):  # to the freelancer: their own page, under every mail
+        footer = i18n.gettext(language, "mail.footer.me")
+        text = f"{text.rstrip()}\n\n{footer}\n{context['me_url']}\n"
     layout = env.get_template("layout.html.j2")
     html = layout.render(language=language, subject=subject, blocks=text_to_blocks(text))
     return Rendered(

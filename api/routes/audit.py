@@ -31,6 +31,21 @@ class AuditEntry(BaseModel):
     detail: dict[str, Any]
 
 
+def _instant(text: str | None) -> datetime | None:
+    """`since` read strictly: an RFC 3339 instant with its offset, nothing else (no number)."""
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text) if "T" in text.upper() else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        reason = "must be an RFC 3339 instant with its offset (2027-03-10T09:00:00Z)"
+        error = FieldError(field="since", loc=["query", "since"], message=reason)
+        raise Problem(422, f"since {reason}", errors=[error])
+    return moment
+
+
 @router.get(
     "/audit",
     summary="Who did what, newest first",
@@ -41,15 +56,23 @@ async def get_audit(
     pool: Db,
     actor: Annotated[str | None, Query(max_length=300)] = None,
     assignment_id: Annotated[str | None, Query(pattern=ASSIGNMENT_ID_PATTERN)] = None,
-    since: datetime | None = None,
+    since: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            description="An RFC 3339 instant with its offset: entries at or after it",
+            json_schema_extra={"format": "date-time"},
+        ),
+    ] = None,
     before: Annotated[int | None, Query(ge=1)] = None,
     limit: Annotated[int, Query(ge=1, le=audit.MAX_LIMIT)] = 100,
 ) -> list[AuditEntry]:
-    if since is not None and since.tzinfo is None:
-        reason = "must be an RFC 3339 instant with its offset (2027-03-10T09:00:00Z)"
-        error = FieldError(field="since", loc=["query", "since"], message=reason)
-        raise Problem(422, f"since {reason}", errors=[error])
     found = await audit.entries(
-        pool, actor=actor, assignment_id=assignment_id, since=since, before=before, limit=limit
+        pool,
+        actor=actor,
+        assignment_id=assignment_id,
+        since=_instant(since),
+        before=before,
+        limit=limit,
     )
     return [AuditEntry(**entry) for entry in found]

@@ -143,7 +143,7 @@ def untranslated(kind: str, language: str) -> set[str]:
 
 def catalogue_kinds(language: str) -> set[str]:
     """The kinds the language's mail messages (`mail.<kind>.<part>`) are for."""
-    return {key.split(".")[1] for key in mail_keys(language)} - {"recurrence"}
+    return {key.split(".")[1] for key in mail_keys(language)} - {"recurrence", "footer"}
 
 
 def catalogues_without(
