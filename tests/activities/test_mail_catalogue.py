@@ -155,10 +155,13 @@ def test_every_message_a_template_says_is_in_the_catalogue_with_its_values(kind:
 
 
 def test_every_mail_message_is_said_somewhere() -> None:
-    """By a template, or (a team event's rhythm) by activities/mail/dates.py."""
+    """By a template, (a team event's rhythm) by activities/mail/dates.py, or (the freelancer's
+    own link under every mail to them) by activities/mail/rendering.py."""
     said = set().union(*(mail.template_keys(kind) for kind in MailKind))
     source = Path(mail.dates.__file__).read_text("utf-8")
     said |= set(re.findall(r'"(mail\.recurrence\.\w+)"', source))
+    rendering = Path(mail.dates.__file__).with_name("rendering.py").read_text("utf-8")
+    said |= set(re.findall(r'"(mail\.footer\.\w+)"', rendering))
     assert mail_keys("en") == said
 
 
